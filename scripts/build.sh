@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour: `release` (build/) or `asan` (build-asan/,
+# AddressSanitizer + UndefinedBehaviorSanitizer).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavour=${1:-release}
+jobs=${JOBS:-$(nproc)}
+case "$flavour" in
+  release) dir=build;      flags=(-DCMAKE_BUILD_TYPE=Release) ;;
+  asan)    dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEREASON_SANITIZE=ON -DEDGEREASON_BUILD_BENCH=OFF) ;;
+  *) echo "build.sh: unknown flavour '$flavour' (release or asan)" >&2; exit 2 ;;
+esac
+shared=${EDGEREASON_SHARED:-$PWD/../shared}
+cmake -S . -B "$dir" -G Ninja "${flags[@]}" -DEDGEREASON_SHARED_DIR="$shared" >/dev/null
+cmake --build "$dir" -j "$jobs"

@@ -1,0 +1,26 @@
+#include "io/json_file.h"
+
+#include "base/file.h"
+
+namespace edgereason {
+
+Result<nlohmann::json> ParseJson(const std::string& text, const std::string& origin) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    // Re-parse with exceptions only to recover the position of the error.
+    try {
+      (void)nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      return CorruptData(origin + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
+    }
+    return CorruptData(origin + ": not valid JSON");
+  }
+  return doc;
+}
+
+Result<nlohmann::json> ReadJsonFile(const std::string& path) {
+  ER_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  return ParseJson(text, path);
+}
+
+}  // namespace edgereason
