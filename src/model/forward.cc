@@ -1,0 +1,169 @@
+#include "model/forward.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "ops/activation.h"
+#include "ops/attention.h"
+#include "ops/matmul.h"
+#include "ops/norm.h"
+#include "ops/rope.h"
+
+namespace edgereason {
+namespace {
+
+const float* BiasOrNull(const std::vector<float>& bias) {
+  return bias.empty() ? nullptr : bias.data();
+}
+
+}  // namespace
+
+ForwardPass::ForwardPass(std::shared_ptr<const Model> model) : model_(std::move(model)) {}
+
+Status ForwardPass::Validate(std::span<const TokenRow> rows, const KvCache& kv) const {
+  const ModelConfig& c = model_->config();
+  std::map<int32_t, int64_t> next_pos;  // seq -> position its next row must have
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const TokenRow& r = rows[i];
+    if (r.token < 0 || r.token >= c.vocab_size) {
+      return InvalidArgument("token id " + std::to_string(r.token) + " at row " +
+                             std::to_string(i) + " is outside the vocabulary [0, " +
+                             std::to_string(c.vocab_size) + ")");
+    }
+    if (!kv.HasSequence(r.seq)) {
+      return InvalidArgument("row " + std::to_string(i) + " names unknown sequence " +
+                             std::to_string(r.seq));
+    }
+    auto [it, inserted] = next_pos.try_emplace(r.seq, kv.Length(r.seq));
+    if (r.pos != it->second) {
+      return InvalidArgument("row " + std::to_string(i) + " of sequence " +
+                             std::to_string(r.seq) + " has position " + std::to_string(r.pos) +
+                             ", expected " + std::to_string(it->second));
+    }
+    ++it->second;
+  }
+  return Status::Ok();
+}
+
+Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool& pool,
+                        const ForwardOptions& options, ForwardOutput* out) {
+  ER_RETURN_IF_ERROR(Validate(rows, kv));
+  const ModelConfig& c = model_->config();
+  const int64_t n = static_cast<int64_t>(rows.size());
+  const int64_t h = c.hidden_size;
+  std::map<int32_t, int64_t> new_length;
+  for (const TokenRow& r : rows) new_length[r.seq] = r.pos + 1;
+  for (const auto& [seq, length] : new_length) ER_RETURN_IF_ERROR(kv.Resize(seq, length));
+
+  x_.resize(n * h);
+  xn_.resize(n * h);
+  q_.resize(n * c.q_dim());
+  k_.resize(n * c.kv_dim());
+  v_.resize(n * c.kv_dim());
+  attn_.resize(n * std::max(c.q_dim(), h));
+  gate_.resize(n * c.intermediate_size);
+  up_.resize(n * c.intermediate_size);
+
+  // Embedding lookup. [n, h]
+  for (int64_t i = 0; i < n; ++i) {
+    const float* e = model_->embedding().Row(rows[i].token);
+    std::copy(e, e + h, x_.data() + i * h);
+  }
+  out->hidden_states.clear();
+  auto keep_hidden = [&](const float* state) {
+    if (options.hidden_states) out->hidden_states.insert(out->hidden_states.end(), state, state + n * h);
+  };
+  keep_hidden(x_.data());
+
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const LayerWeights& w = model_->layers()[l];
+    // Attention block.
+    RmsNorm(x_.data(), w.input_norm.data(), n, h, eps, xn_.data());
+    MatMul(xn_.data(), n, w.q, BiasOrNull(w.q_bias), q_.data(), pool);
+    MatMul(xn_.data(), n, w.k, BiasOrNull(w.k_bias), k_.data(), pool);
+    MatMul(xn_.data(), n, w.v, BiasOrNull(w.v_bias), v_.data(), pool);
+    if (c.qk_norm) {
+      RmsNorm(q_.data(), w.q_norm.data(), n * c.num_heads, c.head_dim, eps, q_.data());
+      RmsNorm(k_.data(), w.k_norm.data(), n * c.num_kv_heads, c.head_dim, eps, k_.data());
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      ApplyRope(q_.data() + i * c.q_dim(), c.num_heads, c.head_dim, rows[i].pos,
+                model_->rope_inv_freq());
+      ApplyRope(k_.data() + i * c.kv_dim(), c.num_kv_heads, c.head_dim, rows[i].pos,
+                model_->rope_inv_freq());
+      std::copy_n(k_.data() + i * c.kv_dim(), c.kv_dim(), kv.Key(rows[i].seq, l, rows[i].pos));
+      std::copy_n(v_.data() + i * c.kv_dim(), c.kv_dim(), kv.Value(rows[i].seq, l, rows[i].pos));
+    }
+    Attention(rows, l, kv, pool);
+    MatMul(attn_.data(), n, w.o, BiasOrNull(w.o_bias), xn_.data(), pool);
+    for (int64_t i = 0; i < n * h; ++i) x_[i] += xn_[i];
+
+    // MLP block.
+    RmsNorm(x_.data(), w.post_attn_norm.data(), n, h, eps, xn_.data());
+    MatMul(xn_.data(), n, w.gate, BiasOrNull(w.gate_bias), gate_.data(), pool);
+    MatMul(xn_.data(), n, w.up, BiasOrNull(w.up_bias), up_.data(), pool);
+    SiluMul(gate_.data(), up_.data(), n * c.intermediate_size, gate_.data());
+    MatMul(gate_.data(), n, w.down, BiasOrNull(w.down_bias), xn_.data(), pool);
+    for (int64_t i = 0; i < n * h; ++i) x_[i] += xn_[i];
+    if (l + 1 < c.num_layers) keep_hidden(x_.data());
+  }
+
+  // Final norm over every row when hidden states are kept, else output rows only.
+  std::vector<int64_t> output_rows;
+  for (int64_t i = 0; i < n; ++i) {
+    if (rows[i].output) output_rows.push_back(i);
+  }
+  out->num_outputs = static_cast<int64_t>(output_rows.size());
+  if (options.hidden_states) {
+    RmsNorm(x_.data(), model_->final_norm().data(), n, h, eps, xn_.data());
+    keep_hidden(xn_.data());
+    out->final_hidden.resize(output_rows.size() * h);
+    for (size_t j = 0; j < output_rows.size(); ++j) {
+      std::copy_n(xn_.data() + output_rows[j] * h, h, out->final_hidden.data() + j * h);
+    }
+  } else {
+    out->final_hidden.resize(output_rows.size() * h);
+    for (size_t j = 0; j < output_rows.size(); ++j) {
+      RmsNorm(x_.data() + output_rows[j] * h, model_->final_norm().data(), 1, h, eps,
+              out->final_hidden.data() + j * h);
+    }
+  }
+  if (options.logits) {
+    out->logits.resize(output_rows.size() * c.vocab_size);
+    MatMul(out->final_hidden.data(), out->num_outputs, model_->lm_head(), nullptr,
+           out->logits.data(), pool);
+  } else {
+    out->logits.clear();
+  }
+  return Status::Ok();
+}
+
+void ForwardPass::Attention(std::span<const TokenRow> rows, int64_t layer, const KvCache& kv,
+                            ThreadPool& pool) {
+  const ModelConfig& c = model_->config();
+  const AttentionShape shape{c.num_heads, c.num_kv_heads, c.head_dim};
+  const int64_t bs = kv.block_size();
+  pool.ParallelFor(static_cast<int64_t>(rows.size()), 1, [&](int64_t begin, int64_t end) {
+    std::vector<const float*> key_blocks, value_blocks;
+    std::vector<float> scores;
+    for (int64_t i = begin; i < end; ++i) {
+      const TokenRow& r = rows[i];
+      const int64_t length = r.pos + 1;  // causal: positions [0, pos]
+      const int64_t num_blocks = (length + bs - 1) / bs;
+      key_blocks.resize(num_blocks);
+      value_blocks.resize(num_blocks);
+      for (int64_t b = 0; b < num_blocks; ++b) {
+        key_blocks[b] = kv.Key(r.seq, layer, b * bs);
+        value_blocks[b] = kv.Value(r.seq, layer, b * bs);
+      }
+      scores.resize(length);
+      const KvSpan span{key_blocks.data(), value_blocks.data(), bs, length};
+      AttendOneQuery(q_.data() + i * c.q_dim(), span, shape, attn_.data() + i * c.q_dim(),
+                     scores.data());
+    }
+  });
+}
+
+}  // namespace edgereason

@@ -1,0 +1,67 @@
+// The batched forward pass of a decoder-only transformer (Qwen2, Llama,
+// Qwen3) over rows of (sequence, position, token).
+//
+// One code path serves prompt prefill, single-token decode and many sequences
+// decoded together: each row names its sequence and position, its key/value
+// vectors are written to the cache, and it attends causally to positions
+// [0, pos] of its own sequence.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "base/status.h"
+#include "base/thread_pool.h"
+#include "kv/kv_cache.h"
+#include "model/model.h"
+
+namespace edgereason {
+
+struct TokenRow {
+  int32_t seq = 0;
+  int32_t pos = 0;
+  int32_t token = 0;
+  bool output = false;  // compute final hidden state and logits for this row
+};
+
+struct ForwardOptions {
+  bool logits = true;          // lm_head over output rows
+  bool hidden_states = false;  // keep every layer's residual stream (tests, analysis)
+};
+
+struct ForwardOutput {
+  int64_t num_outputs = 0;            // rows with output = true, in row order
+  std::vector<float> final_hidden;    // [num_outputs, hidden], after the final norm
+  std::vector<float> logits;          // [num_outputs, vocab]
+  // [num_layers + 1, rows, hidden] when requested, as transformers'
+  // output_hidden_states: [0] embeddings, [l] output of layer l-1, and the
+  // last entry after the final norm.
+  std::vector<float> hidden_states;
+};
+
+// Holds the scratch buffers of the pass; one per engine (not thread-safe).
+class ForwardPass {
+ public:
+  explicit ForwardPass(std::shared_ptr<const Model> model);
+
+  const Model& model() const { return *model_; }
+
+  // Rows of one sequence must continue it: their positions are exactly the
+  // next positions after what the cache holds, in increasing order. The cache
+  // grows to cover them.
+  Status Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool& pool,
+             const ForwardOptions& options, ForwardOutput* out);
+
+ private:
+  Status Validate(std::span<const TokenRow> rows, const KvCache& kv) const;
+  void Attention(std::span<const TokenRow> rows, int64_t layer, const KvCache& kv,
+                 ThreadPool& pool);
+
+  std::shared_ptr<const Model> model_;
+  // Scratch, [rows, width] each.
+  std::vector<float> x_, xn_, q_, k_, v_, attn_, gate_, up_;
+};
+
+}  // namespace edgereason

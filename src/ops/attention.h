@@ -1,0 +1,31 @@
+// Causal grouped-query attention of one query position over a sequence's
+// cached keys and values.
+#pragma once
+
+#include <cstdint>
+
+namespace edgereason {
+
+// Keys and values of positions [0, length) of one sequence in one layer, held
+// in blocks of `block_size` positions: position p is row p % block_size of
+// key_blocks[p / block_size], each row kv_dim = num_kv_heads × head_dim floats.
+struct KvSpan {
+  const float* const* key_blocks = nullptr;
+  const float* const* value_blocks = nullptr;
+  int64_t block_size = 0;
+  int64_t length = 0;
+};
+
+struct AttentionShape {
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;  // query head h reads kv head h / (num_heads / num_kv_heads)
+  int64_t head_dim = 0;
+};
+
+// out[num_heads, head_dim] = softmax(q kᵀ / sqrt(head_dim)) v over every
+// position of `kv` (the caller passes exactly the positions the query may
+// see). `scores` is scratch of at least kv.length floats.
+void AttendOneQuery(const float* q, const KvSpan& kv, const AttentionShape& shape, float* out,
+                    float* scores);
+
+}  // namespace edgereason
