@@ -1,0 +1,88 @@
+#include "sampling/sampler.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <vector>
+
+namespace edgereason {
+namespace {
+
+std::map<int32_t, int> Histogram(const SamplingParams& params, const std::vector<float>& logits,
+                                 int draws, std::vector<int32_t> history = {}) {
+  Sampler sampler(params);
+  std::map<int32_t, int> counts;
+  for (int i = 0; i < draws; ++i) {
+    std::vector<float> l = logits;
+    counts[sampler.Sample(l, history)]++;
+  }
+  return counts;
+}
+
+TEST(SamplerTest, GreedyPicksArgmaxAndFirstOfTies) {
+  Sampler s({.greedy = true});
+  std::vector<float> logits = {0.1f, 2.0f, 2.0f, -1.0f};
+  EXPECT_EQ(s.Sample(logits, {}), 1);
+  Sampler zero_temp({.greedy = false, .temperature = 0.0f});
+  logits = {0.1f, 2.0f, 3.0f};
+  EXPECT_EQ(zero_temp.Sample(logits, {}), 2);
+}
+
+TEST(SamplerTest, RepetitionPenaltyFollowsTransformersSignRule) {
+  // Positive logits are divided, negative ones multiplied.
+  Sampler s({.greedy = true, .repetition_penalty = 2.0f});
+  std::vector<float> logits = {3.0f, 2.0f, -1.0f};
+  EXPECT_EQ(s.Sample(logits, std::vector<int32_t>{0, 0, 2}), 1);
+  EXPECT_FLOAT_EQ(logits[0], 1.5f);
+  EXPECT_FLOAT_EQ(logits[2], -2.0f);
+}
+
+TEST(SamplerTest, TopKKeepsOnlyTheKBest) {
+  auto counts = Histogram({.greedy = false, .temperature = 1.0f, .top_k = 2, .seed = 1},
+                          {1.0f, 3.0f, 2.9f, 0.0f}, 2000);
+  EXPECT_EQ(counts.count(0) + counts.count(3), 0u);
+  EXPECT_GT(counts[1], 0);
+  EXPECT_GT(counts[2], 0);
+}
+
+TEST(SamplerTest, TopPKeepsTheSmallestNucleus) {
+  // probs ≈ {0.665, 0.245, 0.090}: top_p 0.8 keeps the first two only.
+  const std::vector<float> logits = {2.0f, 1.0f, 0.0f};
+  auto counts = Histogram({.greedy = false, .top_p = 0.8f, .seed = 3}, logits, 3000);
+  EXPECT_EQ(counts.count(2), 0u);
+  EXPECT_NEAR(counts[0] / 3000.0, 0.665 / 0.91, 0.03);
+}
+
+TEST(SamplerTest, MinPDropsUnlikelyTokens) {
+  // p(2)/p(0) = e^-2 ≈ 0.135 < 0.2 -> dropped; p(1)/p(0) = e^-1 ≈ 0.37 kept.
+  auto counts = Histogram({.greedy = false, .min_p = 0.2f, .seed = 5}, {2.0f, 1.0f, 0.0f}, 2000);
+  EXPECT_EQ(counts.count(2), 0u);
+  EXPECT_GT(counts[1], 0);
+}
+
+TEST(SamplerTest, TemperatureMatchesSoftmaxFrequencies) {
+  const std::vector<float> logits = {1.0f, 0.0f};
+  auto counts = Histogram({.greedy = false, .temperature = 0.5f, .seed = 11}, logits, 20000);
+  const double p0 = 1.0 / (1.0 + std::exp(-2.0));
+  EXPECT_NEAR(counts[0] / 20000.0, p0, 0.015);
+}
+
+TEST(SamplerTest, SameSeedSameTokensDifferentSeedDifferentTokens) {
+  std::vector<float> logits(50);
+  for (size_t i = 0; i < logits.size(); ++i) logits[i] = std::sin(static_cast<float>(i));
+  auto draw = [&](uint64_t seed) {
+    Sampler s({.greedy = false, .temperature = 1.0f, .seed = seed});
+    std::vector<int32_t> out;
+    for (int i = 0; i < 32; ++i) {
+      std::vector<float> l = logits;
+      out.push_back(s.Sample(l, {}));
+    }
+    return out;
+  };
+  EXPECT_EQ(draw(42), draw(42));
+  EXPECT_NE(draw(42), draw(43));
+}
+
+}  // namespace
+}  // namespace edgereason
