@@ -43,10 +43,11 @@ struct TokenizerConfig {
   int64_t model_max_length = 0;
 };
 
+class AddedTokenSet;
 class BpeModel;
 class RegexPreTokenizer;
-class AddedTokenSet;
 class WordCache;
+struct BpeScratch;
 
 class Tokenizer {
  public:
@@ -87,22 +88,31 @@ class Tokenizer {
 
  private:
   Tokenizer();
-  friend class TokenizerBuilder;
 
-  // Encodes one stretch of text that holds no added token: normalize,
-  // pre-tokenize, BPE each piece.
-  Status EncodeOrdinaryText(std::string_view text, std::vector<int32_t>& ids) const;
-  Status EncodeNormalizedText(std::string_view text, std::vector<int32_t>& ids) const;
+  // Encodes text between raw-matched added tokens: normalize, match the
+  // normalized added tokens, then EncodeNormalizedText the rest.
+  Status EncodeOrdinaryText(std::string_view text, bool parse_special, BpeScratch& scratch,
+                            std::vector<int32_t>& ids) const;
+  // Pre-tokenizes normalized text and BPE-encodes each piece.
+  Status EncodeNormalizedText(std::string_view text, BpeScratch& scratch,
+                              std::vector<int32_t>& ids) const;
+  void EncodePiece(std::string_view piece, BpeScratch& scratch, std::vector<int32_t>& ids) const;
+
+  // Per-id flags.
+  static constexpr uint8_t kPresent = 1, kAdded = 2, kSpecial = 4;
 
   TokenizerConfig config_;
   bool nfc_ = false;
   std::unique_ptr<BpeModel> model_;
-  // Applied in order; each refines the pieces of the previous one.
-  std::vector<std::unique_ptr<RegexPreTokenizer>> pre_tokenizers_;
-  bool byte_level_add_prefix_space_ = false;
+  // Split steps applied in order, each refining the pieces of the previous.
+  std::vector<std::unique_ptr<RegexPreTokenizer>> splits_;
+  // The ByteLevel step: optional prefix space, then the GPT-2 split when its
+  // use_regex is set (null otherwise).
+  bool add_prefix_space_ = false;
+  std::unique_ptr<RegexPreTokenizer> byte_level_split_;
   std::unique_ptr<AddedTokenSet> added_tokens_;
   std::unique_ptr<WordCache> cache_;
-  // Indexed by id: token string, decoded bytes, flags. Sized vocab_size().
+  // Indexed by id, sized vocab_size(): token string, decoded bytes, flags.
   std::vector<std::string> id_to_token_;
   std::vector<std::string> id_to_bytes_;
   std::vector<uint8_t> id_flags_;
