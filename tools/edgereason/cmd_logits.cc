@@ -1,0 +1,53 @@
+// edgereason logits: the raw logits of every prompt position, for comparison
+// with other implementations.
+#include <cstring>
+#include <iostream>
+
+#include "cli_common.h"
+#include "io/safetensors.h"
+#include "runtime/engine.h"
+
+namespace edgereason::cli {
+
+void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
+  struct Options {
+    std::string model, ids, out;
+    int threads = 1;
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "logits",
+      "Run one forward pass over token ids and write a safetensors file holding F32\n"
+      "'logits' [L, vocab] (every position) and 'final_hidden' [hidden] (last position,\n"
+      "after the final norm). Works on model directories without tokenizer files.");
+  cmd->add_option("--model", opt->model, "Hugging Face model directory")->required();
+  cmd->add_option("--ids", opt->ids, "prompt token ids, e.g. \"1 2 3\"")->required();
+  cmd->add_option("--out", opt->out, "output .safetensors file (written atomically)")->required();
+  cmd->add_option("--threads,-t", opt->threads, "threads")->capture_default_str();
+  cmd->callback([opt, &exit_code] {
+    auto fail = [&](const Status& s) { exit_code.value = Fail("logits", s); };
+    auto ids = ParseTokenIds(opt->ids);
+    if (!ids.ok()) return fail(ids.status());
+    auto model = Model::Load(opt->model);
+    if (!model.ok()) return fail(model.status());
+    auto engine = Engine::Create(*model, {.threads = opt->threads});
+    if (!engine.ok()) return fail(engine.status());
+    const int32_t seq = (*engine)->AddSequence();
+    ForwardOutput out;
+    Status st = (*engine)->Prefill(seq, *ids, /*all_logits=*/true, &out);
+    if (!st.ok()) return fail(st);
+    const int64_t L = static_cast<int64_t>(ids->size());
+    const int64_t V = (*model)->config().vocab_size, H = (*model)->config().hidden_size;
+    auto bytes = [](const std::vector<float>& v, size_t offset, size_t count) {
+      return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v.data() + offset),
+                                      count * sizeof(float));
+    };
+    st = WriteSafetensors(opt->out,
+                          {{"logits", DType::kF32, {L, V}, bytes(out.logits, 0, L * V)},
+                           {"final_hidden", DType::kF32, {H}, bytes(out.final_hidden, (L - 1) * H, H)}},
+                          {{"format", "pt"}});
+    if (!st.ok()) return fail(st);
+  });
+}
+
+}  // namespace edgereason::cli
