@@ -38,8 +38,8 @@ Result<std::unique_ptr<RegexPreTokenizer>> RegexPreTokenizer::Create(std::string
   splitter->code_ = std::make_unique<Code>();
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
-  uint32_t options = PCRE2_UTF | PCRE2_UCP;
-  if (literal) options |= PCRE2_LITERAL;
+  // PCRE2_LITERAL refuses UCP (which only matters for classes anyway).
+  const uint32_t options = literal ? (PCRE2_UTF | PCRE2_LITERAL) : (PCRE2_UTF | PCRE2_UCP);
   splitter->code_->code =
       pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options,
                     &error_code, &error_offset, nullptr);
