@@ -21,7 +21,8 @@ const float* BiasOrNull(const std::vector<float>& bias) {
 
 ForwardPass::ForwardPass(std::shared_ptr<const Model> model) : model_(std::move(model)) {}
 
-Status ForwardPass::Validate(std::span<const TokenRow> rows, const KvCache& kv) const {
+Status ForwardPass::Validate(std::span<const TokenRow> rows, const KvCache& kv,
+                             std::span<const LoraAdapter* const> adapters) const {
   const ModelConfig& c = model_->config();
   std::map<int32_t, int64_t> next_pos;  // seq -> position its next row must have
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -30,6 +31,12 @@ Status ForwardPass::Validate(std::span<const TokenRow> rows, const KvCache& kv) 
       return InvalidArgument("token id " + std::to_string(r.token) + " at row " +
                              std::to_string(i) + " is outside the vocabulary [0, " +
                              std::to_string(c.vocab_size) + ")");
+    }
+    if (r.adapter < -1 || r.adapter >= static_cast<int64_t>(adapters.size()) ||
+        (r.adapter >= 0 && adapters[r.adapter] == nullptr)) {
+      return InvalidArgument("row " + std::to_string(i) + " names adapter " +
+                             std::to_string(r.adapter) + " but " +
+                             std::to_string(adapters.size()) + " are loaded");
     }
     if (!kv.HasSequence(r.seq)) {
       return InvalidArgument("row " + std::to_string(i) + " names unknown sequence " +
@@ -47,8 +54,12 @@ Status ForwardPass::Validate(std::span<const TokenRow> rows, const KvCache& kv) 
 }
 
 Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool& pool,
-                        const ForwardOptions& options, ForwardOutput* out) {
-  ER_RETURN_IF_ERROR(Validate(rows, kv));
+                        const ForwardOptions& options, ForwardOutput* out,
+                        std::span<const LoraAdapter* const> adapters) {
+  ER_RETURN_IF_ERROR(Validate(rows, kv, adapters));
+  rows_ = rows;
+  adapters_ = adapters;
+  pool_ = &pool;
   const ModelConfig& c = model_->config();
   const int64_t n = static_cast<int64_t>(rows.size());
   const int64_t h = c.hidden_size;
@@ -81,9 +92,9 @@ Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool&
     const LayerWeights& w = model_->layers()[l];
     // Attention block.
     RmsNorm(x_.data(), w.input_norm.data(), n, h, eps, xn_.data());
-    MatMul(xn_.data(), n, w.q, BiasOrNull(w.q_bias), q_.data(), pool);
-    MatMul(xn_.data(), n, w.k, BiasOrNull(w.k_bias), k_.data(), pool);
-    MatMul(xn_.data(), n, w.v, BiasOrNull(w.v_bias), v_.data(), pool);
+    Linear(xn_.data(), w.q, w.q_bias, l, LinearSlot::kQ, q_.data());
+    Linear(xn_.data(), w.k, w.k_bias, l, LinearSlot::kK, k_.data());
+    Linear(xn_.data(), w.v, w.v_bias, l, LinearSlot::kV, v_.data());
     if (c.qk_norm) {
       RmsNorm(q_.data(), w.q_norm.data(), n * c.num_heads, c.head_dim, eps, q_.data());
       RmsNorm(k_.data(), w.k_norm.data(), n * c.num_kv_heads, c.head_dim, eps, k_.data());
@@ -97,15 +108,15 @@ Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool&
       std::copy_n(v_.data() + i * c.kv_dim(), c.kv_dim(), kv.Value(rows[i].seq, l, rows[i].pos));
     }
     Attention(rows, l, kv, pool);
-    MatMul(attn_.data(), n, w.o, BiasOrNull(w.o_bias), xn_.data(), pool);
+    Linear(attn_.data(), w.o, w.o_bias, l, LinearSlot::kO, xn_.data());
     for (int64_t i = 0; i < n * h; ++i) x_[i] += xn_[i];
 
     // MLP block.
     RmsNorm(x_.data(), w.post_attn_norm.data(), n, h, eps, xn_.data());
-    MatMul(xn_.data(), n, w.gate, BiasOrNull(w.gate_bias), gate_.data(), pool);
-    MatMul(xn_.data(), n, w.up, BiasOrNull(w.up_bias), up_.data(), pool);
+    Linear(xn_.data(), w.gate, w.gate_bias, l, LinearSlot::kGate, gate_.data());
+    Linear(xn_.data(), w.up, w.up_bias, l, LinearSlot::kUp, up_.data());
     SiluMul(gate_.data(), up_.data(), n * c.intermediate_size, gate_.data());
-    MatMul(gate_.data(), n, w.down, BiasOrNull(w.down_bias), xn_.data(), pool);
+    Linear(gate_.data(), w.down, w.down_bias, l, LinearSlot::kDown, xn_.data());
     for (int64_t i = 0; i < n * h; ++i) x_[i] += xn_[i];
     if (l + 1 < c.num_layers) keep_hidden(x_.data());
   }
@@ -138,6 +149,36 @@ Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool&
     out->logits.clear();
   }
   return Status::Ok();
+}
+
+void ForwardPass::Linear(const float* x, const WeightMatrix& w, const std::vector<float>& bias,
+                         int64_t layer, LinearSlot slot, float* y) {
+  const int64_t n = static_cast<int64_t>(rows_.size());
+  MatMul(x, n, w, BiasOrNull(bias), y, *pool_);
+  for (size_t a = 0; a < adapters_.size(); ++a) {
+    const LoraLinear* lora = adapters_[a]->Find(layer, slot);
+    if (lora == nullptr) continue;
+    adapter_rows_.clear();
+    for (int64_t i = 0; i < n; ++i) {
+      if (rows_[i].adapter == static_cast<int16_t>(a)) adapter_rows_.push_back(i);
+    }
+    if (adapter_rows_.empty()) continue;
+    // Gather the rows using this adapter: x_a [m, in] -> t [m, r] -> u [m, out].
+    const int64_t m = static_cast<int64_t>(adapter_rows_.size());
+    lora_x_.resize(m * w.cols);
+    lora_t_.resize(m * lora->rank());
+    lora_u_.resize(m * w.rows);
+    for (int64_t j = 0; j < m; ++j) {
+      std::copy_n(x + adapter_rows_[j] * w.cols, w.cols, lora_x_.data() + j * w.cols);
+    }
+    MatMul(lora_x_.data(), m, lora->a, nullptr, lora_t_.data(), *pool_);
+    MatMul(lora_t_.data(), m, lora->b, nullptr, lora_u_.data(), *pool_);
+    for (int64_t j = 0; j < m; ++j) {
+      float* yr = y + adapter_rows_[j] * w.rows;
+      const float* ur = lora_u_.data() + j * w.rows;
+      for (int64_t o = 0; o < w.rows; ++o) yr[o] += ur[o] * lora->scale;
+    }
+  }
 }
 
 void ForwardPass::Attention(std::span<const TokenRow> rows, int64_t layer, const KvCache& kv,

@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "base/thread_pool.h"
+#include "adapter/lora_adapter.h"
 #include "kv/kv_cache.h"
 #include "model/model.h"
 
@@ -24,6 +25,8 @@ struct TokenRow {
   int32_t pos = 0;
   int32_t token = 0;
   bool output = false;  // compute final hidden state and logits for this row
+  // Index into the adapters passed to ForwardPass::Run, or -1 for base weights.
+  int16_t adapter = -1;
 };
 
 struct ForwardOptions {
@@ -51,15 +54,28 @@ class ForwardPass {
   // Rows of one sequence must continue it: their positions are exactly the
   // next positions after what the cache holds, in increasing order. The cache
   // grows to cover them.
+  // `adapters` are the LoRA adapters rows may name (TokenRow::adapter).
   Status Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool& pool,
-             const ForwardOptions& options, ForwardOutput* out);
+             const ForwardOptions& options, ForwardOutput* out,
+             std::span<const LoraAdapter* const> adapters = {});
 
  private:
-  Status Validate(std::span<const TokenRow> rows, const KvCache& kv) const;
+  Status Validate(std::span<const TokenRow> rows, const KvCache& kv,
+                  std::span<const LoraAdapter* const> adapters) const;
+  // A linear layer: y[n, w.rows] = x[n, w.cols] · wᵀ + bias, then each row's
+  // adapter delta scale · B (A x) where its adapter targets (layer, slot).
+  void Linear(const float* x, const WeightMatrix& w, const std::vector<float>& bias,
+              int64_t layer, LinearSlot slot, float* y);
   void Attention(std::span<const TokenRow> rows, int64_t layer, const KvCache& kv,
                  ThreadPool& pool);
 
   std::shared_ptr<const Model> model_;
+  // Per-Run state read by Linear().
+  std::span<const TokenRow> rows_;
+  std::span<const LoraAdapter* const> adapters_;
+  ThreadPool* pool_ = nullptr;
+  std::vector<int64_t> adapter_rows_;
+  std::vector<float> lora_x_, lora_t_, lora_u_;
   // Scratch, [rows, width] each.
   std::vector<float> x_, xn_, q_, k_, v_, attn_, gate_, up_;
 };

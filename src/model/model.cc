@@ -175,6 +175,20 @@ Result<std::shared_ptr<const Model>> Model::Load(const std::string& dir) {
   return std::shared_ptr<const Model>(std::move(model));
 }
 
+AdapterBaseShape Model::adapter_shape() const {
+  const ModelConfig& c = config_;
+  AdapterBaseShape shape;
+  shape.num_layers = c.num_layers;
+  shape.linear[static_cast<int>(LinearSlot::kQ)] = {c.q_dim(), c.hidden_size};
+  shape.linear[static_cast<int>(LinearSlot::kK)] = {c.kv_dim(), c.hidden_size};
+  shape.linear[static_cast<int>(LinearSlot::kV)] = {c.kv_dim(), c.hidden_size};
+  shape.linear[static_cast<int>(LinearSlot::kO)] = {c.hidden_size, c.q_dim()};
+  shape.linear[static_cast<int>(LinearSlot::kGate)] = {c.intermediate_size, c.hidden_size};
+  shape.linear[static_cast<int>(LinearSlot::kUp)] = {c.intermediate_size, c.hidden_size};
+  shape.linear[static_cast<int>(LinearSlot::kDown)] = {c.hidden_size, c.intermediate_size};
+  return shape;
+}
+
 int64_t Model::WeightBytes() const {
   int64_t bytes = lm_head_.Bytes();
   for (const LayerWeights& l : layers_) {

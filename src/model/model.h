@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "adapter/lora_adapter.h"
 #include "base/status.h"
 #include "model/model_config.h"
 #include "tensor/weight_matrix.h"
@@ -43,6 +44,9 @@ class Model {
   const std::vector<LayerWeights>& layers() const { return layers_; }
   // RoPE inverse frequencies [head_dim / 2] after frequency scaling.
   const std::vector<float>& rope_inv_freq() const { return rope_inv_freq_; }
+
+  // The linear shapes a LoRA adapter for this model must have.
+  AdapterBaseShape adapter_shape() const;
 
   // Bytes of weight data the forward pass reads.
   int64_t WeightBytes() const;
