@@ -22,11 +22,13 @@ struct Template;  // the parsed program (jinja_ast.h)
 
 // One turn of a conversation. `extras` carries any further fields a template
 // may read (tool_calls, name, reasoning_content, ...); they are merged into the
-// message object next to "role" and "content".
+// message object after "role" and "content". It keeps key order because
+// templates print tool calls with tojson, which writes keys in order; a plain
+// nlohmann::json converts to it implicitly.
 struct ChatMessage {
   std::string role;
   std::string content;
-  nlohmann::json extras = nlohmann::json::object();
+  nlohmann::ordered_json extras = nlohmann::ordered_json::object();
 };
 
 // A parsed chat template. Cheap to copy (the program is shared and immutable)
@@ -39,8 +41,13 @@ class ChatTemplate {
 
   // Renders with the given context variables (messages, add_generation_prompt,
   // bos_token, eos_token, tools, ...), which must be a JSON object. A template
-  // calling raise_exception(msg) yields an InvalidArgument carrying msg.
+  // calling raise_exception(msg) yields an InvalidArgument whose message is
+  // "<origin>:<line>: msg"; other render errors read the same way.
   Result<std::string> Render(const nlohmann::json& context) const;
+  // The same, keeping the caller's key order: objects printed with tojson
+  // (tool schemas, tool-call arguments) then match the reference byte for
+  // byte. nlohmann::json sorts keys, so prefer this overload for tools.
+  Result<std::string> Render(const nlohmann::ordered_json& context) const;
 
   // Convenience: renders `messages` with add_generation_prompt and the special
   // token strings as bos_token / eos_token.
@@ -59,6 +66,6 @@ class ChatTemplate {
 };
 
 // The message list as the JSON array templates iterate over.
-nlohmann::json ChatMessagesToJson(const std::vector<ChatMessage>& messages);
+nlohmann::ordered_json ChatMessagesToJson(const std::vector<ChatMessage>& messages);
 
 }  // namespace edgereason
