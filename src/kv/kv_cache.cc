@@ -1,5 +1,6 @@
 #include "kv/kv_cache.h"
 
+#include <algorithm>
 #include <string>
 
 namespace edgereason {
@@ -26,9 +27,45 @@ bool KvCache::HasSequence(int32_t seq) const {
 
 Status KvCache::FreeSequence(int32_t seq) {
   if (!HasSequence(seq)) return InvalidArgument("KV cache: no sequence " + std::to_string(seq));
-  for (int32_t b : sequences_[seq].blocks) free_blocks_.push_back(b);
+  for (int32_t b : sequences_[seq].blocks) ReleaseBlock(b);
   sequences_[seq] = Sequence{};
   return Status::Ok();
+}
+
+Result<std::vector<int32_t>> KvCache::Fork(int32_t seq, int count) {
+  if (!HasSequence(seq)) return InvalidArgument("KV cache: no sequence " + std::to_string(seq));
+  if (count < 0) return InvalidArgument("KV cache: cannot fork a negative number of sequences");
+  std::vector<int32_t> children;
+  for (int i = 0; i < count; ++i) {
+    const int32_t child = AddSequence();
+    sequences_[child].length = sequences_[seq].length;  // AddSequence may have moved sequences_
+    sequences_[child].blocks = sequences_[seq].blocks;
+    for (int32_t b : sequences_[child].blocks) ++block_refs_[b];
+    children.push_back(child);
+  }
+  return children;
+}
+
+Result<int32_t> KvCache::AllocateBlock() {
+  int32_t block;
+  if (!free_blocks_.empty()) {
+    block = free_blocks_.back();
+    free_blocks_.pop_back();
+  } else {
+    if (static_cast<int64_t>(blocks_.size()) >= max_blocks_) {
+      return OutOfRange("KV cache is full: " + std::to_string(max_blocks_ * block_size_) +
+                        " positions in use; raise the KV capacity");
+    }
+    blocks_.push_back(std::make_unique<float[]>(FloatsPerBlock()));
+    block_refs_.push_back(0);
+    block = static_cast<int32_t>(blocks_.size() - 1);
+  }
+  block_refs_[block] = 1;
+  return block;
+}
+
+void KvCache::ReleaseBlock(int32_t block) {
+  if (--block_refs_[block] == 0) free_blocks_.push_back(block);
 }
 
 int64_t KvCache::Length(int32_t seq) const {
@@ -38,28 +75,30 @@ int64_t KvCache::Length(int32_t seq) const {
 Status KvCache::Resize(int32_t seq, int64_t length) {
   if (!HasSequence(seq)) return InvalidArgument("KV cache: no sequence " + std::to_string(seq));
   if (length < 0) return InvalidArgument("KV cache: negative length");
-  Sequence& s = sequences_[seq];
+  const int64_t old_length = sequences_[seq].length;
   const size_t needed = static_cast<size_t>((length + block_size_ - 1) / block_size_);
-  while (s.blocks.size() > needed) {
-    free_blocks_.push_back(s.blocks.back());
-    s.blocks.pop_back();
+  while (sequences_[seq].blocks.size() > needed) {
+    ReleaseBlock(sequences_[seq].blocks.back());
+    sequences_[seq].blocks.pop_back();
   }
-  while (s.blocks.size() < needed) {
-    int32_t block;
-    if (!free_blocks_.empty()) {
-      block = free_blocks_.back();
-      free_blocks_.pop_back();
-    } else {
-      if (static_cast<int64_t>(blocks_.size()) >= max_blocks_) {
-        return OutOfRange("KV cache is full: " + std::to_string(max_blocks_ * block_size_) +
-                          " positions in use; raise the context size");
-      }
-      blocks_.push_back(std::make_unique<float[]>(FloatsPerBlock()));
-      block = static_cast<int32_t>(blocks_.size() - 1);
+  // Copy-on-write: existing blocks that will receive new positions must be
+  // this sequence's own.
+  if (length > old_length) {
+    const size_t first_written = static_cast<size_t>(old_length / block_size_);
+    for (size_t b = first_written; b < sequences_[seq].blocks.size(); ++b) {
+      const int32_t shared = sequences_[seq].blocks[b];
+      if (block_refs_[shared] <= 1) continue;
+      ER_ASSIGN_OR_RETURN(int32_t own, AllocateBlock());
+      std::copy_n(blocks_[shared].get(), FloatsPerBlock(), blocks_[own].get());
+      ReleaseBlock(shared);
+      sequences_[seq].blocks[b] = own;
     }
-    s.blocks.push_back(block);
   }
-  s.length = length;
+  while (sequences_[seq].blocks.size() < needed) {
+    ER_ASSIGN_OR_RETURN(int32_t block, AllocateBlock());
+    sequences_[seq].blocks.push_back(block);
+  }
+  sequences_[seq].length = length;
   return Status::Ok();
 }
 
@@ -81,8 +120,8 @@ const float* KvCache::Value(int32_t seq, int64_t layer, int64_t pos) const {
 
 int64_t KvCache::BytesInUse() const {
   int64_t blocks = 0;
-  for (const Sequence& s : sequences_) blocks += static_cast<int64_t>(s.blocks.size());
-  return blocks * FloatsPerBlock() * static_cast<int64_t>(sizeof(float));
+  for (int32_t refs : block_refs_) blocks += refs > 0 ? 1 : 0;
+  return blocks * BytesPerBlock();
 }
 
 }  // namespace edgereason

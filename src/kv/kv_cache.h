@@ -5,8 +5,10 @@
 // layer, block_size key vectors then block_size value vectors, each of
 // kv_dim = num_kv_heads * head_dim floats:
 //   block[layer][0 = key | 1 = value][slot][kv_dim]
-// Blocks come from a pool with a free list, so freeing a sequence returns its
-// memory for reuse without touching other sequences.
+// Blocks come from a pool with a free list and carry reference counts: Fork
+// gives child sequences the parent's block table without copying any data,
+// and a shared block is copied only when a sequence is about to write into it
+// (copy-on-write, which only ever happens to a partly filled last block).
 //
 // Thread-safety: structure changes (add/free/reserve) are single-threaded;
 // concurrent reads and writes of distinct positions are safe.
@@ -38,12 +40,16 @@ class KvCache {
   // Returns the id of a new, empty sequence.
   int32_t AddSequence();
   Status FreeSequence(int32_t seq);
+  // `count` new sequences sharing every block of `seq` (its whole history).
+  Result<std::vector<int32_t>> Fork(int32_t seq, int count);
   bool HasSequence(int32_t seq) const;
 
   // Number of positions of `seq` that hold data.
   int64_t Length(int32_t seq) const;
   // Makes room for positions [0, length) and sets the length to `length`
-  // (positions beyond the old length are then written by the caller).
+  // (positions beyond the old length are then written by the caller). Growing
+  // into a block shared with another sequence copies that block first;
+  // shrinking releases whole blocks no longer needed.
   Status Resize(int32_t seq, int64_t length);
 
   // [kv_dim] key / value vector of one position; valid until the sequence is
@@ -53,8 +59,9 @@ class KvCache {
   const float* Key(int32_t seq, int64_t layer, int64_t pos) const;
   const float* Value(int32_t seq, int64_t layer, int64_t pos) const;
 
-  // Bytes of blocks held by live sequences.
+  // Bytes of the distinct blocks held by live sequences (a shared block counts once).
   int64_t BytesInUse() const;
+  int64_t BytesPerBlock() const { return FloatsPerBlock() * static_cast<int64_t>(sizeof(float)); }
 
  private:
   struct Sequence {
@@ -63,6 +70,8 @@ class KvCache {
     std::vector<int32_t> blocks;
   };
   float* Slot(int32_t seq, int64_t layer, int64_t pos, int which) const;
+  Result<int32_t> AllocateBlock();
+  void ReleaseBlock(int32_t block);
   int64_t FloatsPerBlock() const { return shape_.num_layers * 2 * block_size_ * shape_.kv_dim(); }
 
   KvCacheShape shape_;
@@ -70,6 +79,7 @@ class KvCache {
   int64_t max_blocks_;
   std::vector<std::unique_ptr<float[]>> blocks_;
   std::vector<int32_t> free_blocks_;
+  std::vector<int32_t> block_refs_;  // [block] number of sequences holding it
   std::vector<Sequence> sequences_;
 };
 
