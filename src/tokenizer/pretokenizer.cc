@@ -64,8 +64,10 @@ Status RegexPreTokenizer::Split(std::string_view text,
   size_t search_from = 0;
   while (search_from < text.size()) {
     // The caller guarantees valid UTF-8, so PCRE2 need not check it again.
-    int rc = pcre2_match(code_->code, subject, text.size(), search_from, PCRE2_NO_UTF_CHECK,
-                         match.data, nullptr);
+    int rc = jit_ ? pcre2_jit_match(code_->code, subject, text.size(), search_from, 0,
+                                    match.data, nullptr)
+                  : pcre2_match(code_->code, subject, text.size(), search_from,
+                                PCRE2_NO_UTF_CHECK, match.data, nullptr);
     if (rc == PCRE2_ERROR_JIT_STACKLIMIT) {
       // Very long runs can exhaust the JIT's fixed stack; the interpreter
       // keeps its backtracking state on the heap.

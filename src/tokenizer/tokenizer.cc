@@ -1,6 +1,7 @@
 #include "tokenizer/tokenizer.h"
 
 #include <algorithm>
+#include <deque>
 #include <exception>
 #include <new>
 #include <unordered_map>
@@ -17,6 +18,20 @@ namespace edgereason {
 namespace {
 
 constexpr size_t kWordCacheCapacity = 1 << 17;
+
+}  // namespace
+
+// Buffers reused across the segments of one Encode call.
+struct EncodeScratch {
+  BpeScratch bpe;
+  std::vector<std::string_view> pieces, refined, words;
+  std::deque<std::string> prefixed;  // storage for pieces given a prefix space
+  std::vector<int32_t> cached_ids;
+  std::vector<WordCache::Span> spans;
+  std::vector<WordCache::NewEntry> new_entries;
+};
+
+namespace {
 
 // Checks the added tokens against each other and the model: ids and contents
 // unique (exact repeats are dropped), and a content that is also a model token
@@ -135,7 +150,7 @@ Result<std::vector<int32_t>> Tokenizer::Encode(std::string_view text, bool parse
   }
   std::vector<int32_t> ids;
   ids.reserve(text.size() / 3 + 1);
-  BpeScratch scratch;
+  EncodeScratch scratch;
   std::vector<TextSegment> segments;
   added_tokens_->Split(text, AddedTokenSet::Pass::kRaw, parse_special, segments);
   for (const TextSegment& segment : segments) {
@@ -150,7 +165,7 @@ Result<std::vector<int32_t>> Tokenizer::Encode(std::string_view text, bool parse
 }
 
 Status Tokenizer::EncodeOrdinaryText(std::string_view text, bool parse_special,
-                                     BpeScratch& scratch, std::vector<int32_t>& ids) const {
+                                     EncodeScratch& scratch, std::vector<int32_t>& ids) const {
   std::string normalized_storage;
   std::string_view normalized = text;
   if (nfc_) {
@@ -173,39 +188,50 @@ Status Tokenizer::EncodeOrdinaryText(std::string_view text, bool parse_special,
   return Status::Ok();
 }
 
-Status Tokenizer::EncodeNormalizedText(std::string_view text, BpeScratch& scratch,
+Status Tokenizer::EncodeNormalizedText(std::string_view text, EncodeScratch& scratch,
                                        std::vector<int32_t>& ids) const {
-  std::vector<std::string_view> pieces{text};
-  std::vector<std::string_view> refined;
+  auto& pieces = scratch.pieces;
+  auto& refined = scratch.refined;
+  pieces.assign(1, text);
   for (const auto& split : splits_) {
     refined.clear();
     for (std::string_view piece : pieces) ER_RETURN_IF_ERROR(split->Split(piece, refined));
     pieces.swap(refined);
   }
-  std::string prefixed;
+  auto& words = scratch.words;
+  words.clear();
+  scratch.prefixed.clear();
   for (std::string_view piece : pieces) {
     if (add_prefix_space_ && !piece.starts_with(' ')) {
-      prefixed.assign(" ");
-      prefixed.append(piece);
-      piece = prefixed;
+      piece = scratch.prefixed.emplace_back(" " + std::string(piece));
     }
     if (byte_level_split_ == nullptr) {
-      EncodePiece(piece, scratch, ids);
-      continue;
+      words.push_back(piece);
+    } else {
+      ER_RETURN_IF_ERROR(byte_level_split_->Split(piece, words));
     }
-    refined.clear();
-    ER_RETURN_IF_ERROR(byte_level_split_->Split(piece, refined));
-    for (std::string_view word : refined) EncodePiece(word, scratch, ids);
   }
+  EncodeWords(scratch, ids);
   return Status::Ok();
 }
 
-void Tokenizer::EncodePiece(std::string_view piece, BpeScratch& scratch,
-                            std::vector<int32_t>& ids) const {
-  if (cache_->Lookup(piece, ids)) return;
-  const size_t first = ids.size();
-  model_->EncodePiece(piece, scratch, ids);
-  cache_->Insert(piece, ids.data() + first, ids.size() - first);
+void Tokenizer::EncodeWords(EncodeScratch& scratch, std::vector<int32_t>& ids) const {
+  scratch.cached_ids.clear();
+  scratch.new_entries.clear();
+  cache_->LookupAll(scratch.words, scratch.cached_ids, scratch.spans);
+  for (size_t i = 0; i < scratch.words.size(); ++i) {
+    const WordCache::Span& span = scratch.spans[i];
+    if (span.hit) {
+      ids.insert(ids.end(), scratch.cached_ids.begin() + span.begin,
+                 scratch.cached_ids.begin() + span.end);
+      continue;
+    }
+    const size_t first = ids.size();
+    model_->EncodePiece(scratch.words[i], scratch.bpe, ids);
+    scratch.new_entries.push_back(
+        {i, static_cast<uint32_t>(first), static_cast<uint32_t>(ids.size())});
+  }
+  cache_->InsertAll(scratch.words, ids, scratch.new_entries);
 }
 
 Result<std::string> Tokenizer::Decode(std::span<const int32_t> ids, bool skip_special) const {

@@ -47,7 +47,7 @@ class AddedTokenSet;
 class BpeModel;
 class RegexPreTokenizer;
 class WordCache;
-struct BpeScratch;
+struct EncodeScratch;
 
 class Tokenizer {
  public:
@@ -91,12 +91,13 @@ class Tokenizer {
 
   // Encodes text between raw-matched added tokens: normalize, match the
   // normalized added tokens, then EncodeNormalizedText the rest.
-  Status EncodeOrdinaryText(std::string_view text, bool parse_special, BpeScratch& scratch,
+  Status EncodeOrdinaryText(std::string_view text, bool parse_special, EncodeScratch& scratch,
                             std::vector<int32_t>& ids) const;
   // Pre-tokenizes normalized text and BPE-encodes each piece.
-  Status EncodeNormalizedText(std::string_view text, BpeScratch& scratch,
+  Status EncodeNormalizedText(std::string_view text, EncodeScratch& scratch,
                               std::vector<int32_t>& ids) const;
-  void EncodePiece(std::string_view piece, BpeScratch& scratch, std::vector<int32_t>& ids) const;
+  // BPE-encodes the pre-tokenized pieces in `scratch`, through the cache.
+  void EncodeWords(EncodeScratch& scratch, std::vector<int32_t>& ids) const;
 
   // Per-id flags.
   static constexpr uint8_t kPresent = 1, kAdded = 2, kSpecial = 4;

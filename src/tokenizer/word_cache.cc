@@ -4,20 +4,32 @@
 
 namespace edgereason {
 
-bool WordCache::Lookup(std::string_view piece, std::vector<int32_t>& out) const {
-  if (piece.size() > kMaxPieceBytes) return false;
+void WordCache::LookupAll(std::span<const std::string_view> pieces, std::vector<int32_t>& ids,
+                          std::vector<Span>& spans) const {
+  spans.assign(pieces.size(), Span{});
   std::shared_lock lock(mutex_);
-  auto it = map_.find(piece);
-  if (it == map_.end()) return false;
-  out.insert(out.end(), it->second.begin(), it->second.end());
-  return true;
+  if (map_.empty()) return;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (pieces[i].size() > kMaxPieceBytes) continue;
+    auto it = map_.find(pieces[i]);
+    if (it == map_.end()) continue;
+    spans[i].begin = static_cast<uint32_t>(ids.size());
+    ids.insert(ids.end(), it->second.begin(), it->second.end());
+    spans[i].end = static_cast<uint32_t>(ids.size());
+    spans[i].hit = true;
+  }
 }
 
-void WordCache::Insert(std::string_view piece, const int32_t* ids, size_t count) {
-  if (piece.size() > kMaxPieceBytes) return;
+void WordCache::InsertAll(std::span<const std::string_view> pieces, std::span<const int32_t> ids,
+                          std::span<const NewEntry> entries) {
+  if (entries.empty()) return;
   std::unique_lock lock(mutex_);
-  if (map_.size() >= capacity_) return;
-  map_.try_emplace(std::string(piece), ids, ids + count);
+  for (const NewEntry& entry : entries) {
+    if (map_.size() >= capacity_) return;
+    const std::string_view piece = pieces[entry.piece];
+    if (piece.size() > kMaxPieceBytes) continue;
+    map_.try_emplace(std::string(piece), ids.begin() + entry.begin, ids.begin() + entry.end);
+  }
 }
 
 }  // namespace edgereason

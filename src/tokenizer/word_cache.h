@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -23,9 +24,25 @@ class WordCache {
   // Pieces longer than this are never cached (they are rare and large).
   static constexpr size_t kMaxPieceBytes = 64;
 
-  // Appends the cached ids of `piece` to `out` and returns true on a hit.
-  bool Lookup(std::string_view piece, std::vector<int32_t>& out) const;
-  void Insert(std::string_view piece, const int32_t* ids, size_t count);
+  // Where a piece's ids lie in a batch's id buffer.
+  struct Span {
+    uint32_t begin = 0, end = 0;
+    bool hit = false;
+  };
+  // A piece to add: pieces[piece] -> ids[begin, end).
+  struct NewEntry {
+    size_t piece;
+    uint32_t begin, end;
+  };
+
+  // Looks every piece up under one shared lock (locking per piece would cost
+  // more than the lookup): hits append their ids to `ids` and `spans[i]`
+  // says where; misses get hit == false. `spans` is resized to match.
+  void LookupAll(std::span<const std::string_view> pieces, std::vector<int32_t>& ids,
+                 std::vector<Span>& spans) const;
+  // Inserts `entries` (ids taken from `ids`) under one exclusive lock.
+  void InsertAll(std::span<const std::string_view> pieces, std::span<const int32_t> ids,
+                 std::span<const NewEntry> entries);
 
  private:
   size_t capacity_;
