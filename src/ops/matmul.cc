@@ -1,29 +1,342 @@
+// Highway kernels for MatMul and DotF32, compiled once per SIMD target (this
+// file includes itself through hwy/foreach_target.h) and dispatched at run
+// time.
+//
+// Structure: output rows are processed in tiles of kRowTile rows; within a
+// tile, activation rows in groups of kActGroup, so each weight vector loaded
+// is multiplied into kActGroup accumulators. Activation rows are taken in
+// chunks sized to stay in L2, so for prefill the weight tile is re-read from
+// cache, not memory, for every chunk.
 #include "ops/matmul.h"
 
+#include <algorithm>
+#include <cassert>
+#include <vector>
+
+#include "ops/quantized_activations.h"
+#include "ops/simd_config.h"
+
+#ifndef EDGEREASON_OPS_MATMUL_OPERANDS_
+#define EDGEREASON_OPS_MATMUL_OPERANDS_
+namespace edgereason::matmul_detail {
+
+// One MatMul call's inputs and output, shared by all threads.
+struct Operands {
+  const float* x = nullptr;                     // [n, cols]
+  const QuantizedActivations* xq = nullptr;     // x quantized (quantized formats only)
+  int64_t n = 0;
+  const WeightMatrix* w = nullptr;              // [rows, cols]
+  const float* bias = nullptr;                  // [rows] or null
+  float* y = nullptr;                           // [n, rows]
+};
+
+}  // namespace edgereason::matmul_detail
+#endif
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "ops/matmul.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace edgereason {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+using matmul_detail::Operands;
+
+constexpr int64_t kRowTile = 4;
+// Accumulators live in registers: 4 × 4 fit the 32 registers of AVX-512 and
+// NEON; the 16-register x86 targets use 4 × 2.
+#if HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3
+constexpr int64_t kActGroup = 2;
+#else
+constexpr int64_t kActGroup = 4;
+#endif
+// Activation bytes per chunk: about a quarter of a 1 MiB L2.
+constexpr int64_t kActChunkBytes = 256 * 1024;
+
+// ------------------------------------------------------------ f32 and bf16
+
+// Tile kernel for weights stored as f32 or bf16 (WeightT = uint16_t).
+template <typename WeightT>
+struct FloatKernel {
+  const WeightT* w;  // [rows, cols]
+  const float* x;    // [n, cols]
+  int64_t cols;
+
+  void Prepare(int64_t /*r0*/, int64_t /*count*/) {}
+
+  static float Scalar(float v) { return v; }
+  static float Scalar(uint16_t v) { return BF16ToF32(v); }
+
+  template <class D>
+  static hn::Vec<D> LoadWeights(D d, const WeightT* p) {
+    if constexpr (sizeof(WeightT) == 4) {
+      return hn::LoadU(d, p);
+    } else {
+      const hn::Rebind<hwy::bfloat16_t, D> dbf;
+      return hn::PromoteTo(d, hn::LoadU(dbf, reinterpret_cast<const hwy::bfloat16_t*>(p)));
+    }
+  }
+
+  // out[r][i] = W[r0 + r] · x[i0 + i].
+  template <int R, int I>
+  void Tile(int64_t r0, int64_t i0, float (&out)[R][I]) const {
+    const hn::ScalableTag<float> d;
+    const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+    using V = hn::Vec<decltype(d)>;
+    V acc[R][I];
+    for (int r = 0; r < R; ++r)
+      for (int i = 0; i < I; ++i) acc[r][i] = hn::Zero(d);
+    const WeightT* wr = w + r0 * cols;
+    const float* xi = x + i0 * cols;
+    int64_t k = 0;
+    for (; k + lanes <= cols; k += lanes) {
+      V xv[I];
+      for (int i = 0; i < I; ++i) xv[i] = hn::LoadU(d, xi + i * cols + k);
+      for (int r = 0; r < R; ++r) {
+        const V wv = LoadWeights(d, wr + r * cols + k);
+        for (int i = 0; i < I; ++i) acc[r][i] = hn::MulAdd(wv, xv[i], acc[r][i]);
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      for (int i = 0; i < I; ++i) {
+        float sum = hn::GetLane(hn::SumOfLanes(d, acc[r][i]));
+        for (int64_t t = k; t < cols; ++t) sum += Scalar(wr[r * cols + t]) * xi[i * cols + t];
+        out[r][i] = sum;
+      }
+    }
+  }
+};
+
+// ------------------------------------------------------------ quantized
+
+// Vectors of int16 covering at most one block of 32, so a block is a whole
+// number of vectors on every target.
+using D16 = hn::CappedTag<int16_t, kQuantBlock>;
+constexpr int64_t kLanes16 = static_cast<int64_t>(hn::MaxLanes(D16()));
+constexpr int64_t kChunksPerBlock = kQuantBlock / kLanes16;
+
+// Columns [c·L, c·L + L) of one 32-column kQ4_0/kQ4_PC block (16 packed bytes
+// at `packed`) as int16 values u − 8.
+template <class D>
+hn::Vec<D> LoadNibbleChunk(D d16, const uint8_t* packed, int64_t c) {
+  const hn::Vec<D> eight = hn::Set(d16, 8);
+#if HWY_TARGET != HWY_SCALAR  // no Combine there; it has one lane anyway
+  if constexpr (hn::MaxLanes(D()) >= 32) {
+    // One vector is the whole block: low nibbles are columns 0..15, high 16..31.
+    const hn::Half<D> dh;
+    const hn::Rebind<uint8_t, decltype(dh)> d8;
+    const auto bytes = hn::LoadU(d8, packed);
+    const auto low = hn::And(bytes, hn::Set(d8, 0x0f));
+    const auto high = hn::ShiftRight<4>(bytes);
+    return hn::Sub(hn::Combine(d16, hn::PromoteTo(dh, high), hn::PromoteTo(dh, low)), eight);
+  } else
+#endif
+  {
+    const hn::Rebind<uint8_t, D> d8;
+    const int64_t first = c * static_cast<int64_t>(hn::MaxLanes(D()));
+    const auto bytes = hn::LoadU(d8, packed + first % 16);
+    const auto nibbles = first < 16 ? hn::And(bytes, hn::Set(d8, 0x0f)) : hn::ShiftRight<4>(bytes);
+    return hn::Sub(hn::BitCast(d16, hn::PromoteTo(hn::Rebind<uint16_t, D>(), nibbles)), eight);
+  }
+}
+
+template <WeightFormat kFormat>
+struct QuantKernel {
+  const WeightMatrix* w;
+  const QuantizedActivations* xq;
+  int64_t nb;                        // blocks per row
+  std::vector<float> weight_scales;  // [kRowTile, nb] f32 block scales of the current tile
+
+  QuantKernel(const WeightMatrix* w_in, const QuantizedActivations* xq_in)
+      : w(w_in), xq(xq_in), nb(w_in->blocks_per_row()) {
+    if constexpr (kFormat != WeightFormat::kQ4_PC) weight_scales.resize(kRowTile * nb);
+  }
+
+  // Widens the fp16 block scales of rows [r0, r0 + count) once per tile.
+  void Prepare(int64_t r0, int64_t count) {
+    if constexpr (kFormat != WeightFormat::kQ4_PC) {
+      const hn::ScalableTag<float> df;
+      const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+      const int64_t lanes = static_cast<int64_t>(hn::Lanes(df));
+      const auto* src = reinterpret_cast<const hwy::float16_t*>(w->block_scales() + r0 * nb);
+      const int64_t total = count * nb;
+      int64_t k = 0;
+      for (; k + lanes <= total; k += lanes) {
+        hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, src + k)), df, weight_scales.data() + k);
+      }
+      for (; k < total; ++k) weight_scales[k] = F16ToF32(w->block_scales()[r0 * nb + k]);
+    }
+  }
+
+  hn::Vec<D16> LoadWeightChunk(int64_t row, int64_t b, int64_t c) const {
+    const D16 d16;
+    if constexpr (kFormat == WeightFormat::kQ8_0) {
+      const hn::Rebind<int8_t, D16> d8;
+      return hn::PromoteTo(d16, hn::LoadU(d8, w->q8() + row * w->cols + b * kQuantBlock +
+                                                  c * kLanes16));
+    } else {
+      return LoadNibbleChunk(d16, w->q4() + row * (w->cols / 2) + b * (kQuantBlock / 2), c);
+    }
+  }
+
+  template <int R, int I>
+  void Tile(int64_t r0, int64_t i0, float (&out)[R][I]) const {
+    const D16 d16;
+    const hn::Repartition<int32_t, D16> d32;
+    const hn::Repartition<float, D16> df;
+    using VF = hn::Vec<decltype(df)>;
+    using V16 = hn::Vec<D16>;
+    VF acc[R][I];
+    for (int r = 0; r < R; ++r)
+      for (int i = 0; i < I; ++i) acc[r][i] = hn::Zero(df);
+    const int64_t cols = w->cols;
+    for (int64_t b = 0; b < nb; ++b) {
+      V16 wv[R][kChunksPerBlock];
+      for (int r = 0; r < R; ++r)
+        for (int64_t c = 0; c < kChunksPerBlock; ++c) wv[r][c] = LoadWeightChunk(r0 + r, b, c);
+      for (int i = 0; i < I; ++i) {
+        const int16_t* xb = xq->values.data() + (i0 + i) * cols + b * kQuantBlock;
+        V16 xv[kChunksPerBlock];
+        for (int64_t c = 0; c < kChunksPerBlock; ++c) xv[c] = hn::LoadU(d16, xb + c * kLanes16);
+        const float x_scale = xq->scales[(i0 + i) * nb + b];
+        for (int r = 0; r < R; ++r) {
+          // Exact int32 partial sums of the block's 32 products.
+          auto sum0 = hn::Zero(d32), sum1 = hn::Zero(d32);
+          for (int64_t c = 0; c < kChunksPerBlock; ++c) {
+            sum0 = hn::ReorderWidenMulAccumulate(d32, wv[r][c], xv[c], sum0, sum1);
+          }
+          const auto dot = hn::RearrangeToOddPlusEven(sum0, sum1);
+          const float scale = kFormat == WeightFormat::kQ4_PC
+                                  ? x_scale
+                                  : x_scale * weight_scales[r * nb + b];
+          acc[r][i] = hn::MulAdd(hn::ConvertTo(df, dot), hn::Set(df, scale), acc[r][i]);
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      const float row_scale = kFormat == WeightFormat::kQ4_PC ? w->row_scales()[r0 + r] : 1.0f;
+      for (int i = 0; i < I; ++i) out[r][i] = hn::GetLane(hn::SumOfLanes(df, acc[r][i])) * row_scale;
+    }
+  }
+};
+
+// ------------------------------------------------------------ driver
+
+template <int64_t R, int64_t I, class Kernel>
+void TileAndStore(const Kernel& kernel, const Operands& op, int64_t r0, int64_t i0) {
+  float out[R][I];
+  kernel.template Tile<R, I>(r0, i0, out);
+  const int64_t rows = op.w->rows;
+  for (int64_t r = 0; r < R; ++r) {
+    const float bias = op.bias != nullptr ? op.bias[r0 + r] : 0.0f;
+    for (int64_t i = 0; i < I; ++i) op.y[(i0 + i) * rows + r0 + r] = out[r][i] + bias;
+  }
+}
+
+template <int64_t R, class Kernel>
+void ActivationGroups(const Kernel& kernel, const Operands& op, int64_t r0, int64_t i_begin,
+                      int64_t i_end) {
+  int64_t i = i_begin;
+  for (; i + kActGroup <= i_end; i += kActGroup) TileAndStore<R, kActGroup>(kernel, op, r0, i);
+  switch (i_end - i) {
+    case 3: TileAndStore<R, 3>(kernel, op, r0, i); break;
+    case 2: TileAndStore<R, 2>(kernel, op, r0, i); break;
+    case 1: TileAndStore<R, 1>(kernel, op, r0, i); break;
+    default: break;
+  }
+}
+
+template <class Kernel>
+void RunRows(Kernel& kernel, const Operands& op, int64_t row_begin, int64_t row_end,
+             int64_t activation_row_bytes) {
+  const int64_t chunk = std::max<int64_t>(
+      kActGroup, kActChunkBytes / std::max<int64_t>(1, activation_row_bytes) / kActGroup * kActGroup);
+  for (int64_t i0 = 0; i0 < op.n; i0 += chunk) {
+    const int64_t i1 = std::min(op.n, i0 + chunk);
+    int64_t r = row_begin;
+    for (; r + kRowTile <= row_end; r += kRowTile) {
+      kernel.Prepare(r, kRowTile);
+      ActivationGroups<kRowTile>(kernel, op, r, i0, i1);
+    }
+    for (; r < row_end; ++r) {
+      kernel.Prepare(r, 1);
+      ActivationGroups<1>(kernel, op, r, i0, i1);
+    }
+  }
+}
+
+// y[:, row_begin:row_end] of one MatMul call.
+void MatMulRows(const Operands& op, int64_t row_begin, int64_t row_end) {
+  const WeightMatrix& w = *op.w;
+  switch (w.format) {
+    case WeightFormat::kF32: {
+      FloatKernel<float> k{w.f32(), op.x, w.cols};
+      return RunRows(k, op, row_begin, row_end, w.cols * 4);
+    }
+    case WeightFormat::kBF16: {
+      FloatKernel<uint16_t> k{w.bf16(), op.x, w.cols};
+      return RunRows(k, op, row_begin, row_end, w.cols * 4);
+    }
+    case WeightFormat::kQ8_0: {
+      QuantKernel<WeightFormat::kQ8_0> k(&w, op.xq);
+      return RunRows(k, op, row_begin, row_end, w.cols * 2);
+    }
+    case WeightFormat::kQ4_0: {
+      QuantKernel<WeightFormat::kQ4_0> k(&w, op.xq);
+      return RunRows(k, op, row_begin, row_end, w.cols * 2);
+    }
+    case WeightFormat::kQ4_PC: {
+      QuantKernel<WeightFormat::kQ4_PC> k(&w, op.xq);
+      return RunRows(k, op, row_begin, row_end, w.cols * 2);
+    }
+  }
+}
+
+float DotF32Kernel(const float* a, const float* b, int64_t n) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+  int64_t i = 0;
+  for (; i + 2 * lanes <= n; i += 2 * lanes) {
+    sum0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), sum0);
+    sum1 = hn::MulAdd(hn::LoadU(d, a + i + lanes), hn::LoadU(d, b + i + lanes), sum1);
+  }
+  for (; i + lanes <= n; i += lanes) sum0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), sum0);
+  float sum = hn::GetLane(hn::SumOfLanes(d, hn::Add(sum0, sum1)));
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace edgereason
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
 namespace edgereason {
 
+HWY_EXPORT(MatMulRows);
+HWY_EXPORT(DotF32Kernel);
+
 float DotF32(const float* a, const float* b, int64_t n) {
-  // Eight independent partial sums: shorter dependency chains, and a summation
-  // order close to the blocked one BLAS libraries use.
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
-  }
-  for (int k = 0; i < n; ++i, ++k) acc[k] += a[i] * b[i];
-  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  return HWY_DYNAMIC_DISPATCH(DotF32Kernel)(a, b, n);
 }
 
 void MatMul(const float* x, int64_t n, const WeightMatrix& w, const float* bias, float* y,
             ThreadPool& pool) {
-  const int64_t rows = w.rows, cols = w.cols;
-  pool.ParallelFor(rows, 16, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const float* wr = w.Row(r);
-      const float b = bias != nullptr ? bias[r] : 0.0f;
-      for (int64_t i = 0; i < n; ++i) y[i * rows + r] = DotF32(x + i * cols, wr, cols) + b;
-    }
+  if (n <= 0 || w.rows <= 0) return;
+  QuantizedActivations xq;
+  if (IsQuantized(w.format)) {
+    assert(w.cols % kQuantBlock == 0);
+    QuantizeActivations(x, n, w.cols, &xq);
+  }
+  const matmul_detail::Operands op{x, &xq, n, &w, bias, y};
+  // Grain: whole row tiles, and enough rows that a thread's share is worth a wake-up.
+  pool.ParallelFor(w.rows, 16, [&](int64_t begin, int64_t end) {
+    HWY_DYNAMIC_DISPATCH(MatMulRows)(op, begin, end);
   });
 }
 
 }  // namespace edgereason
+#endif  // HWY_ONCE

@@ -1,0 +1,73 @@
+#include "ops/matmul_reference.h"
+
+#include <vector>
+
+#include "ops/quantized_activations.h"
+
+namespace edgereason {
+namespace {
+
+// The int8 weight value of column c of row r.
+int WeightValue(const WeightMatrix& w, int64_t r, int64_t c) {
+  if (w.format == WeightFormat::kQ8_0) return w.q8()[r * w.cols + c];
+  const int64_t block = c / kQuantBlock, j = c % kQuantBlock;
+  const uint8_t byte = w.q4()[r * w.cols / 2 + block * kQuantBlock / 2 + j % 16];
+  return (j < 16 ? (byte & 0x0f) : (byte >> 4)) - 8;
+}
+
+float QuantizedRowDot(const WeightMatrix& w, int64_t r, const QuantizedActivations& xq,
+                      int64_t i) {
+  const int64_t nb = w.blocks_per_row();
+  float sum = 0.0f;
+  for (int64_t b = 0; b < nb; ++b) {
+    int32_t dot = 0;
+    for (int64_t j = 0; j < kQuantBlock; ++j) {
+      dot += WeightValue(w, r, b * kQuantBlock + j) * xq.Row(i)[b * kQuantBlock + j];
+    }
+    const float x_scale = xq.RowScales(i)[b];
+    const float scale = w.format == WeightFormat::kQ4_PC
+                            ? x_scale
+                            : x_scale * F16ToF32(w.block_scales()[r * nb + b]);
+    sum += static_cast<float>(dot) * scale;
+  }
+  return w.format == WeightFormat::kQ4_PC ? sum * w.row_scales()[r] : sum;
+}
+
+}  // namespace
+
+float DotF32Reference(const float* a, const float* b, int64_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
+  }
+  for (int k = 0; i < n; ++i, ++k) acc[k] += a[i] * b[i];
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+void MatMulReference(const float* x, int64_t n, const WeightMatrix& w, const float* bias,
+                     float* y) {
+  const int64_t rows = w.rows, cols = w.cols;
+  QuantizedActivations xq;
+  if (IsQuantized(w.format)) QuantizeActivations(x, n, cols, &xq);
+  std::vector<float> row(cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float b = bias != nullptr ? bias[r] : 0.0f;
+    if (w.format == WeightFormat::kBF16) {
+      for (int64_t c = 0; c < cols; ++c) row[c] = BF16ToF32(w.bf16()[r * cols + c]);
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      float dot;
+      if (w.format == WeightFormat::kF32) {
+        dot = DotF32Reference(x + i * cols, w.Row(r), cols);
+      } else if (w.format == WeightFormat::kBF16) {
+        dot = DotF32Reference(x + i * cols, row.data(), cols);
+      } else {
+        dot = QuantizedRowDot(w, r, xq, i);
+      }
+      y[i * rows + r] = dot + b;
+    }
+  }
+}
+
+}  // namespace edgereason

@@ -1,0 +1,174 @@
+// MatMul's SIMD kernels against the scalar reference on every compiled
+// target, for every weight format and the shapes that exercise row tiles,
+// activation groups, chunking and column tails.
+#include "ops/matmul.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "ops/matmul_reference.h"
+#include "ops/quantized_activations.h"
+#include "simd_test_util.h"
+#include "tensor/quantize.h"
+
+namespace edgereason {
+namespace {
+
+std::vector<float> RandomValues(int64_t count, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(count);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+// Σ |terms| of each output of the reference, the magnitude that bounds f32
+// rounding differences between summation orders.
+std::vector<float> AbsoluteReference(const std::vector<float>& x, int64_t n,
+                                     const WeightMatrix& w) {
+  std::vector<float> abs_x(x.size());
+  for (size_t i = 0; i < x.size(); ++i) abs_x[i] = std::fabs(x[i]);
+  std::vector<float> abs_w(w.rows * w.cols);
+  for (int64_t r = 0; r < w.rows; ++r) {
+    DequantizeRow(w, r, abs_w.data() + r * w.cols);
+  }
+  for (float& v : abs_w) v = std::fabs(v);
+  WeightMatrix aw = WeightMatrix::FromF32(std::move(abs_w), w.rows, w.cols);
+  std::vector<float> out(n * w.rows);
+  MatMulReference(abs_x.data(), n, aw, nullptr, out.data());
+  return out;
+}
+
+struct Shape {
+  int64_t n, rows, cols;
+};
+
+constexpr WeightFormat kAllFormats[] = {WeightFormat::kF32, WeightFormat::kBF16,
+                                        WeightFormat::kQ8_0, WeightFormat::kQ4_0,
+                                        WeightFormat::kQ4_PC};
+
+// Tolerance: the quantized paths' per-block int32 dot products are exact on
+// every target, so only the f32 accumulation order differs; f32/bf16 differ
+// only in summation order. Both are bounded by 1e-5 × Σ|w||x| (≈ 2⁻¹⁷,
+// generous for ≤ 5000-term sums accumulated in 16+ independent lanes).
+TEST(MatMulTest, SimdMatchesReferenceOnEveryTarget) {
+  const Shape shapes[] = {{1, 1, 32},  {1, 5, 64},   {2, 7, 96},   {3, 9, 160},
+                          {4, 16, 256}, {5, 13, 96},  {9, 33, 128}, {17, 8, 64},
+                          {40, 12, 2048}};
+  ThreadPool pool(3);
+  for (WeightFormat format : kAllFormats) {
+    for (const Shape& s : shapes) {
+      SCOPED_TRACE(std::string(WeightFormatName(format)) + " n=" + std::to_string(s.n) +
+                   " rows=" + std::to_string(s.rows) + " cols=" + std::to_string(s.cols));
+      const auto values = RandomValues(s.rows * s.cols, 1 + s.rows);
+      const auto x = RandomValues(s.n * s.cols, 100 + s.n);
+      const auto bias = RandomValues(s.rows, 7);
+      auto w = QuantizeWeights(values.data(), s.rows, s.cols, format);
+      ASSERT_TRUE(w.ok()) << w.status().ToString();
+      std::vector<float> expected(s.n * s.rows);
+      MatMulReference(x.data(), s.n, *w, bias.data(), expected.data());
+      const auto magnitude = AbsoluteReference(x, s.n, *w);
+      test::ForEachSimdTarget([&] {
+        std::vector<float> y(s.n * s.rows, NAN);
+        MatMul(x.data(), s.n, *w, bias.data(), y.data(), pool);
+        for (size_t i = 0; i < y.size(); ++i) {
+          ASSERT_NEAR(y[i], expected[i], 1e-5f * (magnitude[i] + std::fabs(bias[i % s.rows])))
+              << "output " << i;
+        }
+      });
+    }
+  }
+}
+
+// f32 and bf16 rows whose length is not a multiple of any vector width.
+TEST(MatMulTest, FloatFormatsHandleColumnTails) {
+  ThreadPool pool(2);
+  for (WeightFormat format : {WeightFormat::kF32, WeightFormat::kBF16}) {
+    for (int64_t cols : {1, 3, 17, 33, 100}) {
+      const int64_t n = 3, rows = 6;
+      const auto values = RandomValues(rows * cols, 3);
+      const auto x = RandomValues(n * cols, 4);
+      auto w = QuantizeWeights(values.data(), rows, cols, format);
+      ASSERT_TRUE(w.ok());
+      std::vector<float> expected(n * rows), y(n * rows);
+      MatMulReference(x.data(), n, *w, nullptr, expected.data());
+      const auto magnitude = AbsoluteReference(x, n, *w);
+      test::ForEachSimdTarget([&] {
+        MatMul(x.data(), n, *w, nullptr, y.data(), pool);
+        for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], expected[i], 1e-5f * magnitude[i]);
+      });
+    }
+  }
+}
+
+// Against the f32 product of the dequantized weights, the quantized paths
+// differ only by the activation rounding: |x − x̂| ≤ scale_x / 2 per element,
+// so |error| ≤ Σ_c |ŵ_c| · scale_x(c) / 2 ≤ Σ|ŵ||x| / 254 per output.
+TEST(MatMulTest, QuantizedProductsMatchDequantizedF32) {
+  ThreadPool pool(2);
+  const int64_t n = 5, rows = 24, cols = 512;
+  const auto values = RandomValues(rows * cols, 11);
+  const auto x = RandomValues(n * cols, 12);
+  for (WeightFormat format : {WeightFormat::kQ8_0, WeightFormat::kQ4_0, WeightFormat::kQ4_PC}) {
+    SCOPED_TRACE(std::string(WeightFormatName(format)));
+    auto w = QuantizeWeights(values.data(), rows, cols, format);
+    ASSERT_TRUE(w.ok());
+    std::vector<float> dequantized(rows * cols);
+    for (int64_t r = 0; r < rows; ++r) DequantizeRow(*w, r, dequantized.data() + r * cols);
+    const WeightMatrix f32 = WeightMatrix::FromF32(dequantized, rows, cols);
+    std::vector<float> expected(n * rows), y(n * rows);
+    MatMulReference(x.data(), n, f32, nullptr, expected.data());
+    const auto magnitude = AbsoluteReference(x, n, f32);
+    MatMul(x.data(), n, *w, nullptr, y.data(), pool);
+    for (size_t i = 0; i < y.size(); ++i) {
+      EXPECT_NEAR(y[i], expected[i], magnitude[i] / 254.0f + 1e-5f * magnitude[i]) << i;
+    }
+  }
+}
+
+TEST(MatMulTest, ThreadCountDoesNotChangeResults) {
+  const int64_t n = 6, rows = 77, cols = 256;
+  const auto values = RandomValues(rows * cols, 21);
+  const auto x = RandomValues(n * cols, 22);
+  for (WeightFormat format : kAllFormats) {
+    auto w = QuantizeWeights(values.data(), rows, cols, format);
+    ASSERT_TRUE(w.ok());
+    std::vector<float> one(n * rows), many(n * rows);
+    ThreadPool single(1), several(4);
+    MatMul(x.data(), n, *w, nullptr, one.data(), single);
+    MatMul(x.data(), n, *w, nullptr, many.data(), several);
+    EXPECT_EQ(one, many) << WeightFormatName(format);
+  }
+}
+
+TEST(MatMulTest, DotF32MatchesReferenceOnEveryTarget) {
+  for (int64_t n : {0, 1, 7, 16, 31, 64, 1000}) {
+    const auto a = RandomValues(n, 5), b = RandomValues(n, 6);
+    float magnitude = 0.0f;
+    for (int64_t i = 0; i < n; ++i) magnitude += std::fabs(a[i] * b[i]);
+    const float expected = DotF32Reference(a.data(), b.data(), n);
+    test::ForEachSimdTarget(
+        [&] { EXPECT_NEAR(DotF32(a.data(), b.data(), n), expected, 1e-6f * magnitude) << n; });
+  }
+}
+
+TEST(QuantizedActivationsTest, RoundTripWithinHalfAScale) {
+  const int64_t n = 3, cols = 128;
+  auto x = RandomValues(n * cols, 9);
+  x[5] = 0.0f;
+  std::fill(x.begin() + 32, x.begin() + 64, 0.0f);  // an all-zero block
+  QuantizedActivations q;
+  QuantizeActivations(x.data(), n, cols, &q);
+  for (int64_t i = 0; i < n * cols; ++i) {
+    const float scale = q.scales[i / kQuantBlock];
+    EXPECT_LE(std::abs(q.values[i]), 127);
+    EXPECT_NEAR(q.values[i] * scale, x[i], scale / 2 * (1 + 1e-6f)) << i;
+  }
+  EXPECT_EQ(q.scales[1], 0.0f);
+}
+
+}  // namespace
+}  // namespace edgereason
