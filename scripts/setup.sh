@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libhwy-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev libcli11-dev libfmt-dev
-  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libginac-dev
   python3 python3-jinja2 python3-numpy
 )
 
