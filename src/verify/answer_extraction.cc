@@ -244,6 +244,8 @@ bool IsBareAnswer(std::string_view text) {
     bool escaped = i > 0 && text[i - 1] == '\\';
     if ((text[i] == '$' && !escaped) || (escaped && (text[i] == '[' || text[i] == '('))) return false;
   }
+  std::string word = Trim(text);
+  if (word.size() <= 40 && std::all_of(word.begin(), word.end(), IsLetter)) return true;  // "Odd"
   static constexpr std::array<std::string_view, 16> kAllowedWords = {
       "sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "sqrt", "and", "pi",
       "sinh", "cosh", "tanh", "infty", "inf"};
