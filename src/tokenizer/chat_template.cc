@@ -6,10 +6,12 @@
 
 namespace edgereason {
 
-ChatTemplate::ChatTemplate(std::shared_ptr<const jinja::Template> program) : program_(std::move(program)) {}
+ChatTemplate::ChatTemplate(std::shared_ptr<const jinja::Template> program)
+    : program_(std::move(program)) {}
 
 Result<ChatTemplate> ChatTemplate::Parse(std::string source, std::string origin) {
-  ER_ASSIGN_OR_RETURN(std::unique_ptr<jinja::Template> program, jinja::ParseTemplate(source, origin));
+  ER_ASSIGN_OR_RETURN(std::unique_ptr<jinja::Template> program,
+                      jinja::ParseTemplate(source, origin));
   return ChatTemplate(std::shared_ptr<const jinja::Template>(std::move(program)));
 }
 
@@ -28,8 +30,9 @@ Result<std::string> ChatTemplate::Render(const nlohmann::json& context) const {
   return Render(nlohmann::ordered_json(context));
 }
 
-Result<std::string> ChatTemplate::Apply(const std::vector<ChatMessage>& messages, bool add_generation_prompt,
-                                        const std::string& bos_token, const std::string& eos_token) const {
+Result<std::string> ChatTemplate::Apply(const std::vector<ChatMessage>& messages,
+                                        bool add_generation_prompt, const std::string& bos_token,
+                                        const std::string& eos_token) const {
   nlohmann::ordered_json context = nlohmann::ordered_json::object();
   context["messages"] = ChatMessagesToJson(messages);
   context["add_generation_prompt"] = add_generation_prompt;

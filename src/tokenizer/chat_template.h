@@ -51,10 +51,8 @@ class ChatTemplate {
 
   // Convenience: renders `messages` with add_generation_prompt and the special
   // token strings as bos_token / eos_token.
-  Result<std::string> Apply(const std::vector<ChatMessage>& messages,
-                            bool add_generation_prompt,
-                            const std::string& bos_token,
-                            const std::string& eos_token) const;
+  Result<std::string> Apply(const std::vector<ChatMessage>& messages, bool add_generation_prompt,
+                            const std::string& bos_token, const std::string& eos_token) const;
 
   // Where the template came from, as given to Parse.
   const std::string& origin() const;

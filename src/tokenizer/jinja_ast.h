@@ -16,23 +16,23 @@ struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
 enum class ExprKind {
-  kLiteral,      // literal
-  kName,         // name
-  kList,         // operands: items
-  kTuple,        // operands: items
-  kDict,         // operands: key0, value0, key1, value1, ...
-  kAttribute,    // operands[0].name
-  kSubscript,    // operands[0][operands[1]]
-  kSlice,        // operands[0][operands[1]:operands[2]:operands[3]], each bound may be null
-  kCall,         // operands[0](operands[1..], keyword_args)
-  kFilter,       // operands[0] | name(operands[1..], keyword_args); operands[0] null in filter blocks
-  kTest,         // operands[0] is [not] name(operands[1..], keyword_args)
-  kUnary,        // name ("-", "+") applied to operands[0]
-  kBinary,       // operands[0] name operands[1], name one of + - * / // % ** ~
-  kCompare,      // operands[0] compare_ops[i] operands[i+1] ... (chained)
-  kAnd,          // operands[0] and operands[1]
-  kOr,           // operands[0] or operands[1]
-  kNot,          // not operands[0]
+  kLiteral,    // literal
+  kName,       // name
+  kList,       // operands: items
+  kTuple,      // operands: items
+  kDict,       // operands: key0, value0, key1, value1, ...
+  kAttribute,  // operands[0].name
+  kSubscript,  // operands[0][operands[1]]
+  kSlice,      // operands[0][operands[1]:operands[2]:operands[3]], each bound may be null
+  kCall,       // operands[0](operands[1..], keyword_args)
+  kFilter,     // operands[0] | name(operands[1..], keyword_args); operands[0] null in filter blocks
+  kTest,       // operands[0] is [not] name(operands[1..], keyword_args)
+  kUnary,      // name ("-", "+") applied to operands[0]
+  kBinary,     // operands[0] name operands[1], name one of + - * / // % ** ~
+  kCompare,    // operands[0] compare_ops[i] operands[i+1] ... (chained)
+  kAnd,        // operands[0] and operands[1]
+  kOr,         // operands[0] or operands[1]
+  kNot,        // not operands[0]
   kConditional,  // operands[0] if operands[1] else operands[2] (else may be null)
 };
 
@@ -63,7 +63,7 @@ enum class StmtKind {
   kFilterBlock,  // filter filter: body
   kBreak,
   kContinue,
-  kScope,        // a block rendered as is ({% generation %} from the reference's extension)
+  kScope,  // a block rendered as is ({% generation %} from the reference's extension)
 };
 
 struct IfBranch {

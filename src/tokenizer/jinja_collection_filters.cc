@@ -16,9 +16,12 @@ Result<Value> GetAttributePath(const Value& object, const std::string& path) {
   size_t start = 0;
   while (start <= path.size()) {
     size_t dot = path.find('.', start);
-    std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string part =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
-    ER_ASSIGN_OR_RETURN(current, GetItem(current, numeric ? Value(static_cast<int64_t>(std::stoll(part))) : Value(part)));
+    ER_ASSIGN_OR_RETURN(
+        current,
+        GetItem(current, numeric ? Value(static_cast<int64_t>(std::stoll(part))) : Value(part)));
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
@@ -27,7 +30,8 @@ Result<Value> GetAttributePath(const Value& object, const std::string& path) {
 
 namespace {
 
-Result<BoundArgs> Bind(std::string_view filter, const CallArgs& args, const std::vector<std::string_view>& params) {
+Result<BoundArgs> Bind(std::string_view filter, const CallArgs& args,
+                       const std::vector<std::string_view>& params) {
   return BindArgs(filter, args, params);
 }
 
@@ -44,8 +48,9 @@ Result<Value> KeyOf(const Value& item, const std::optional<Value>& attribute, bo
   return SortKey(v, case_sensitive);
 }
 
-Result<std::vector<Value>> SortedItems(std::vector<Value> items, const std::optional<Value>& attribute,
-                                       bool case_sensitive, bool reverse) {
+Result<std::vector<Value>> SortedItems(std::vector<Value> items,
+                                       const std::optional<Value>& attribute, bool case_sensitive,
+                                       bool reverse) {
   std::vector<std::pair<Value, Value>> keyed;
   for (Value& item : items) {
     ER_ASSIGN_OR_RETURN(Value key, KeyOf(item, attribute, case_sensitive));
@@ -55,8 +60,8 @@ Result<std::vector<Value>> SortedItems(std::vector<Value> items, const std::opti
   std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
     std::optional<bool> less = reverse ? ValueLess(b.first, a.first) : ValueLess(a.first, b.first);
     if (!less && failure.ok()) {
-      failure = InvalidArgument("cannot sort: '<' not supported between '" + TypeName(a.first) + "' and '" +
-                                TypeName(b.first) + "'");
+      failure = InvalidArgument("cannot sort: '<' not supported between '" + TypeName(a.first) +
+                                "' and '" + TypeName(b.first) + "'");
     }
     return less.value_or(false);
   });
@@ -68,7 +73,9 @@ Result<std::vector<Value>> SortedItems(std::vector<Value> items, const std::opti
 
 Result<Value> FirstOrLast(const Value& v, bool first) {
   ER_ASSIGN_OR_RETURN(std::vector<Value> items, Iterate(v));
-  if (items.empty()) return Value::MakeUndefined(std::string("No ") + (first ? "first" : "last") + " item, sequence was empty.");
+  if (items.empty())
+    return Value::MakeUndefined(std::string("No ") + (first ? "first" : "last") +
+                                " item, sequence was empty.");
   return first ? items.front() : items.back();
 }
 
@@ -91,7 +98,8 @@ Result<Value> Join(const Value& v, const CallArgs& args) {
 
 Result<Value> Items(const Value& v, const CallArgs&) {
   if (v.is_undefined()) return Value::MakeList({});
-  if (!v.is_dict()) return InvalidArgument("items: can only get item pairs from a mapping, not " + TypeName(v));
+  if (!v.is_dict())
+    return InvalidArgument("items: can only get item pairs from a mapping, not " + TypeName(v));
   std::vector<Value> pairs;
   for (const auto& [k, val] : v.as_dict().entries) pairs.push_back(Value::MakeList({k, val}, true));
   return Value::MakeList(std::move(pairs));
@@ -125,12 +133,14 @@ Result<Value> Select(const Value& v, const CallArgs& args, bool by_attribute, bo
   size_t next = 0;
   std::string attribute;
   if (by_attribute) {
-    if (args.positional.empty()) return InvalidArgument("selectattr/rejectattr need an attribute name");
+    if (args.positional.empty())
+      return InvalidArgument("selectattr/rejectattr need an attribute name");
     attribute = PyStr(args.positional[next++]);
   }
   std::string test;
   if (next < args.positional.size()) test = PyStr(args.positional[next++]);
-  CallArgs test_args{{args.positional.begin() + static_cast<long>(next), args.positional.end()}, args.keyword};
+  CallArgs test_args{{args.positional.begin() + static_cast<long>(next), args.positional.end()},
+                     args.keyword};
   std::vector<Value> out;
   for (const Value& item : items) {
     Value subject = item;
@@ -154,7 +164,8 @@ Result<Value> Unique(const Value& v, const CallArgs& args) {
   std::vector<Value> out;
   for (const Value& item : items) {
     ER_ASSIGN_OR_RETURN(Value key, KeyOf(item, a[1], case_sensitive));
-    if (std::any_of(seen.begin(), seen.end(), [&](const Value& s) { return ValuesEqual(s, key); })) continue;
+    if (std::any_of(seen.begin(), seen.end(), [&](const Value& s) { return ValuesEqual(s, key); }))
+      continue;
     seen.push_back(key);
     out.push_back(item);
   }
@@ -164,7 +175,8 @@ Result<Value> Unique(const Value& v, const CallArgs& args) {
 Result<Value> Sort(const Value& v, const CallArgs& args) {
   ER_ASSIGN_OR_RETURN(BoundArgs a, Bind("sort", args, {"reverse", "case_sensitive", "attribute"}));
   ER_ASSIGN_OR_RETURN(std::vector<Value> items, Iterate(v));
-  ER_ASSIGN_OR_RETURN(items, SortedItems(std::move(items), a[2], a[1] && a[1]->Truthy(), a[0] && a[0]->Truthy()));
+  ER_ASSIGN_OR_RETURN(
+      items, SortedItems(std::move(items), a[2], a[1] && a[1]->Truthy(), a[0] && a[0]->Truthy()));
   return Value::MakeList(std::move(items));
 }
 
@@ -183,10 +195,11 @@ Result<Value> Dictsort(const Value& v, const CallArgs& args) {
   ER_ASSIGN_OR_RETURN(BoundArgs a, Bind("dictsort", args, {"case_sensitive", "by", "reverse"}));
   ER_ASSIGN_OR_RETURN(Value pairs, Items(v, {}));
   std::string by = a[1] ? PyStr(*a[1]) : "key";
-  if (by != "key" && by != "value") return InvalidArgument("dictsort: 'by' must be 'key' or 'value'");
+  if (by != "key" && by != "value")
+    return InvalidArgument("dictsort: 'by' must be 'key' or 'value'");
   ER_ASSIGN_OR_RETURN(std::vector<Value> sorted,
-                      SortedItems(pairs.as_list().items, Value(by == "key" ? "0" : "1"), a[0] && a[0]->Truthy(),
-                                  a[2] && a[2]->Truthy()));
+                      SortedItems(pairs.as_list().items, Value(by == "key" ? "0" : "1"),
+                                  a[0] && a[0]->Truthy(), a[2] && a[2]->Truthy()));
   return Value::MakeList(std::move(sorted));
 }
 
@@ -205,7 +218,8 @@ Result<Value> Sum(const Value& v, const CallArgs& args) {
 }
 
 Result<Value> MinMax(const Value& v, const CallArgs& args, bool want_max) {
-  ER_ASSIGN_OR_RETURN(BoundArgs a, Bind(want_max ? "max" : "min", args, {"case_sensitive", "attribute"}));
+  ER_ASSIGN_OR_RETURN(BoundArgs a,
+                      Bind(want_max ? "max" : "min", args, {"case_sensitive", "attribute"}));
   ER_ASSIGN_OR_RETURN(std::vector<Value> items, Iterate(v));
   if (items.empty()) return Value::MakeUndefined("No aggregated item, sequence was empty.");
   bool case_sensitive = a[0] && a[0]->Truthy();
@@ -214,7 +228,9 @@ Result<Value> MinMax(const Value& v, const CallArgs& args, bool want_max) {
   for (size_t i = 1; i < items.size(); ++i) {
     ER_ASSIGN_OR_RETURN(Value key, KeyOf(items[i], a[1], case_sensitive));
     std::optional<bool> better = want_max ? ValueLess(best_key, key) : ValueLess(key, best_key);
-    if (!better) return InvalidArgument("min/max: values of type " + TypeName(key) + " and " + TypeName(best_key) + " do not compare");
+    if (!better)
+      return InvalidArgument("min/max: values of type " + TypeName(key) + " and " +
+                             TypeName(best_key) + " do not compare");
     if (*better) {
       best = i;
       best_key = key;
@@ -225,12 +241,14 @@ Result<Value> MinMax(const Value& v, const CallArgs& args, bool want_max) {
 
 Result<Value> Batch(const Value& v, const CallArgs& args) {
   ER_ASSIGN_OR_RETURN(BoundArgs a, Bind("batch", args, {"linecount", "fill_with"}));
-  if (!a[0] || !a[0]->is_integral() || a[0]->as_int() <= 0) return InvalidArgument("batch: linecount must be a positive int");
+  if (!a[0] || !a[0]->is_integral() || a[0]->as_int() <= 0)
+    return InvalidArgument("batch: linecount must be a positive int");
   ER_ASSIGN_OR_RETURN(std::vector<Value> items, Iterate(v));
   auto size = static_cast<size_t>(a[0]->as_int());
   std::vector<Value> batches;
   for (size_t i = 0; i < items.size(); i += size) {
-    std::vector<Value> batch(items.begin() + static_cast<long>(i), items.begin() + static_cast<long>(std::min(items.size(), i + size)));
+    std::vector<Value> batch(items.begin() + static_cast<long>(i),
+                             items.begin() + static_cast<long>(std::min(items.size(), i + size)));
     if (batch.size() < size && a[1] && !a[1]->is_none()) batch.resize(size, *a[1]);
     batches.push_back(Value::MakeList(std::move(batch)));
   }
@@ -241,12 +259,24 @@ Result<Value> Batch(const Value& v, const CallArgs& args) {
 
 const std::vector<FilterEntry>& CollectionFilters() {
   static const std::vector<FilterEntry> kFilters = {
-      {"length", [](const Value& v, const CallArgs&) -> Result<Value> { ER_ASSIGN_OR_RETURN(int64_t n, Length(v)); return Value(n); }},
-      {"count", [](const Value& v, const CallArgs&) -> Result<Value> { ER_ASSIGN_OR_RETURN(int64_t n, Length(v)); return Value(n); }},
+      {"length",
+       [](const Value& v, const CallArgs&) -> Result<Value> {
+         ER_ASSIGN_OR_RETURN(int64_t n, Length(v));
+         return Value(n);
+       }},
+      {"count",
+       [](const Value& v, const CallArgs&) -> Result<Value> {
+         ER_ASSIGN_OR_RETURN(int64_t n, Length(v));
+         return Value(n);
+       }},
       {"first", [](const Value& v, const CallArgs&) { return FirstOrLast(v, true); }},
       {"last", [](const Value& v, const CallArgs&) { return FirstOrLast(v, false); }},
       {"join", Join},
-      {"list", [](const Value& v, const CallArgs&) -> Result<Value> { ER_ASSIGN_OR_RETURN(auto items, Iterate(v)); return Value::MakeList(std::move(items)); }},
+      {"list",
+       [](const Value& v, const CallArgs&) -> Result<Value> {
+         ER_ASSIGN_OR_RETURN(auto items, Iterate(v));
+         return Value::MakeList(std::move(items));
+       }},
       {"items", Items},
       {"map", Map},
       {"select", [](const Value& v, const CallArgs& a) { return Select(v, a, false, true); }},
@@ -261,7 +291,8 @@ const std::vector<FilterEntry>& CollectionFilters() {
       {"min", [](const Value& v, const CallArgs& a) { return MinMax(v, a, false); }},
       {"max", [](const Value& v, const CallArgs& a) { return MinMax(v, a, true); }},
       {"batch", Batch},
-      {"attr", [](const Value& v, const CallArgs& a) -> Result<Value> {
+      {"attr",
+       [](const Value& v, const CallArgs& a) -> Result<Value> {
          if (a.positional.size() != 1) return InvalidArgument("attr needs one attribute name");
          return GetAttribute(v, PyStr(a.positional[0]));
        }},

@@ -24,7 +24,8 @@ void Evaluator::Frame::Set(const std::string& name, Value value) {
   variables.emplace_back(name, std::move(value));
 }
 
-Evaluator::Evaluator(const Template& program, const RenderLimits& limits) : program_(program), limits_(limits) {}
+Evaluator::Evaluator(const Template& program, const RenderLimits& limits)
+    : program_(program), limits_(limits) {}
 
 Result<std::string> Evaluator::Render(const Value& context) {
   Frame* globals = NewFrame(nullptr);
@@ -57,7 +58,8 @@ Value Evaluator::Lookup(const std::string& name) const {
 
 Status Evaluator::Locate(const Status& status, int line) const {
   if (status.ok() || status.message().starts_with(program_.origin + ":")) return status;
-  return Status(status.code(), program_.origin + ":" + std::to_string(line) + ": " + status.message());
+  return Status(status.code(),
+                program_.origin + ":" + std::to_string(line) + ": " + status.message());
 }
 
 Status Evaluator::Tick() {
@@ -70,7 +72,8 @@ Status Evaluator::Tick() {
 
 Status Evaluator::Emit(const std::string& text) {
   if (out_.size() + text.size() > limits_.max_output_bytes) {
-    return OutOfRange("rendered text would exceed " + std::to_string(limits_.max_output_bytes) + " bytes");
+    return OutOfRange("rendered text would exceed " + std::to_string(limits_.max_output_bytes) +
+                      " bytes");
   }
   out_ += text;
   return Status::Ok();
@@ -90,26 +93,36 @@ Result<Evaluator::Flow> Evaluator::ExecStatement(const Stmt& stmt) {
   Status ticked = Tick();
   if (!ticked.ok()) return Locate(ticked, stmt.line);
   switch (stmt.kind) {
-    case StmtKind::kText: ER_RETURN_IF_ERROR(Locate(Emit(stmt.text), stmt.line)); break;
+    case StmtKind::kText:
+      ER_RETURN_IF_ERROR(Locate(Emit(stmt.text), stmt.line));
+      break;
     case StmtKind::kOutput: {
       ER_ASSIGN_OR_RETURN(Value value, Eval(*stmt.expr));
       ER_RETURN_IF_ERROR(Locate(Emit(PyStr(value)), stmt.line));
       break;
     }
-    case StmtKind::kIf: return ExecIf(stmt);
-    case StmtKind::kFor: return ExecFor(stmt);
+    case StmtKind::kIf:
+      return ExecIf(stmt);
+    case StmtKind::kFor:
+      return ExecFor(stmt);
     case StmtKind::kSet:
-    case StmtKind::kSetBlock: ER_RETURN_IF_ERROR(ExecSet(stmt)); break;
-    case StmtKind::kMacro: current_->Set(stmt.name, MakeMacro(stmt, current_)); break;
+    case StmtKind::kSetBlock:
+      ER_RETURN_IF_ERROR(ExecSet(stmt));
+      break;
+    case StmtKind::kMacro:
+      current_->Set(stmt.name, MakeMacro(stmt, current_));
+      break;
     case StmtKind::kCallBlock: {
       const Stmt* block = &stmt;
       Frame* closure = current_;
-      Value caller = Value::MakeCallable("caller", [this, block, closure](const CallArgs& args, Evaluator&) {
-        return CallMacro(*block, closure, args, std::nullopt);
-      });
+      Value caller =
+          Value::MakeCallable("caller", [this, block, closure](const CallArgs& args, Evaluator&) {
+            return CallMacro(*block, closure, args, std::nullopt);
+          });
       const Expr& call = *stmt.expr;
       ER_ASSIGN_OR_RETURN(Value callee, Eval(*call.operands[0]));
-      if (!callee.is_callable()) return Locate(InvalidArgument("'call' block needs a macro"), stmt.line);
+      if (!callee.is_callable())
+        return Locate(InvalidArgument("'call' block needs a macro"), stmt.line);
       ER_ASSIGN_OR_RETURN(CallArgs args, EvalArgs(call, 1));
       args.keyword.emplace_back("caller", caller);
       Result<Value> result = Call(callee, args);
@@ -123,9 +136,12 @@ Result<Evaluator::Flow> Evaluator::ExecStatement(const Stmt& stmt) {
       ER_RETURN_IF_ERROR(Locate(Emit(PyStr(filtered)), stmt.line));
       break;
     }
-    case StmtKind::kScope: return ExecBody(stmt.body);
-    case StmtKind::kBreak: return Flow::kBreak;
-    case StmtKind::kContinue: return Flow::kContinue;
+    case StmtKind::kScope:
+      return ExecBody(stmt.body);
+    case StmtKind::kBreak:
+      return Flow::kBreak;
+    case StmtKind::kContinue:
+      return Flow::kContinue;
   }
   return Flow::kNormal;
 }
@@ -142,7 +158,8 @@ Result<Evaluator::Flow> Evaluator::ExecIf(const Stmt& stmt) {
 }
 
 Result<Evaluator::Flow> Evaluator::ExecFor(const Stmt& stmt) {
-  if (stmt.recursive) return Locate(Unsupported("recursive for loops are not supported"), stmt.line);
+  if (stmt.recursive)
+    return Locate(Unsupported("recursive for loops are not supported"), stmt.line);
   ER_ASSIGN_OR_RETURN(Value iterable, Eval(*stmt.expr));
   Result<std::vector<Value>> all = Iterate(iterable);
   if (!all.ok()) return Locate(all.status(), stmt.line);
@@ -181,16 +198,25 @@ Result<Evaluator::Flow> Evaluator::ExecFor(const Stmt& stmt) {
       break;
     }
     std::vector<std::pair<Value, Value>> loop = {
-        {"index", i + 1},         {"index0", i},          {"revindex", length - i}, {"revindex0", length - i - 1},
-        {"first", i == 0},        {"last", i == length - 1}, {"length", length},    {"depth", 1},
+        {"index", i + 1},
+        {"index0", i},
+        {"revindex", length - i},
+        {"revindex0", length - i - 1},
+        {"first", i == 0},
+        {"last", i == length - 1},
+        {"length", length},
+        {"depth", 1},
         {"depth0", 0},
     };
     if (i > 0) loop.emplace_back("previtem", items[static_cast<size_t>(i - 1)]);
     if (i + 1 < length) loop.emplace_back("nextitem", items[static_cast<size_t>(i + 1)]);
-    loop.emplace_back("cycle", Value::MakeCallable("loop.cycle", [i](const CallArgs& args, Evaluator&) -> Result<Value> {
-                        if (args.positional.empty()) return InvalidArgument("loop.cycle() needs at least one item");
-                        return args.positional[static_cast<size_t>(i) % args.positional.size()];
-                      }));
+    loop.emplace_back(
+        "cycle",
+        Value::MakeCallable("loop.cycle", [i](const CallArgs& args, Evaluator&) -> Result<Value> {
+          if (args.positional.empty())
+            return InvalidArgument("loop.cycle() needs at least one item");
+          return args.positional[static_cast<size_t>(i) % args.positional.size()];
+        }));
     loop_frame->Set("loop", Value::MakeDict(std::move(loop)));
     outcome = ExecBody(stmt.body);
     if (!outcome.ok() || *outcome == Flow::kBreak) break;
@@ -200,7 +226,8 @@ Result<Evaluator::Flow> Evaluator::ExecFor(const Stmt& stmt) {
   return Flow::kNormal;
 }
 
-Status Evaluator::Assign(const std::vector<std::string>& targets, const Value& value, Frame& frame) {
+Status Evaluator::Assign(const std::vector<std::string>& targets, const Value& value,
+                         Frame& frame) {
   if (targets.size() == 1) {
     frame.Set(targets[0], value);
     return Status::Ok();
@@ -208,8 +235,8 @@ Status Evaluator::Assign(const std::vector<std::string>& targets, const Value& v
   ER_ASSIGN_OR_RETURN(std::vector<Value> parts, Iterate(value));
   if (parts.size() != targets.size()) {
     return InvalidArgument(std::string(parts.size() > targets.size() ? "too many" : "not enough") +
-                           " values to unpack (expected " + std::to_string(targets.size()) + ", got " +
-                           std::to_string(parts.size()) + ")");
+                           " values to unpack (expected " + std::to_string(targets.size()) +
+                           ", got " + std::to_string(parts.size()) + ")");
   }
   for (size_t i = 0; i < targets.size(); ++i) frame.Set(targets[i], parts[i]);
   return Status::Ok();
@@ -229,8 +256,8 @@ Status Evaluator::ExecSet(const Stmt& stmt) {
   if (!stmt.attribute.empty()) {
     Value target = Lookup(stmt.targets[0]);
     if (!target.is_namespace()) {
-      return Locate(InvalidArgument("cannot assign attribute '" + stmt.attribute + "' on '" + stmt.targets[0] +
-                                    "', which is not a namespace()"),
+      return Locate(InvalidArgument("cannot assign attribute '" + stmt.attribute + "' on '" +
+                                    stmt.targets[0] + "', which is not a namespace()"),
                     stmt.line);
     }
     target.as_namespace().Set(stmt.attribute, std::move(value));
@@ -254,9 +281,10 @@ Result<std::string> Evaluator::Capture(const Body& body, Frame* frame) {
 
 Value Evaluator::MakeMacro(const Stmt& macro, Frame* closure) {
   const Stmt* definition = &macro;
-  return Value::MakeCallable(macro.name, [this, definition, closure](const CallArgs& args, Evaluator&) {
-    return CallMacro(*definition, closure, args, std::nullopt);
-  });
+  return Value::MakeCallable(macro.name,
+                             [this, definition, closure](const CallArgs& args, Evaluator&) {
+                               return CallMacro(*definition, closure, args, std::nullopt);
+                             });
 }
 
 Result<Value> Evaluator::CallMacro(const Stmt& macro, Frame* closure, const CallArgs& args,
@@ -265,9 +293,11 @@ Result<Value> Evaluator::CallMacro(const Stmt& macro, Frame* closure, const Call
     return OutOfRange("macro calls nest deeper than " + std::to_string(limits_.max_call_depth) +
                       "; the template may recurse without end");
   }
-  const std::string what = macro.kind == StmtKind::kMacro ? "macro '" + macro.name + "'" : "caller()";
+  const std::string what =
+      macro.kind == StmtKind::kMacro ? "macro '" + macro.name + "'" : "caller()";
   if (args.positional.size() > macro.params.size()) {
-    return InvalidArgument(what + " takes at most " + std::to_string(macro.params.size()) + " arguments");
+    return InvalidArgument(what + " takes at most " + std::to_string(macro.params.size()) +
+                           " arguments");
   }
   Frame* frame = NewFrame(closure);
   for (const auto& [name, value] : args.keyword) {
@@ -306,7 +336,8 @@ Result<Value> Evaluator::CallMacro(const Stmt& macro, Frame* closure, const Call
 
 Result<Value> Evaluator::Call(const Value& callee, const CallArgs& args) {
   if (callee.is_undefined()) return UndefinedError(callee);
-  if (!callee.is_callable()) return InvalidArgument("'" + TypeName(callee) + "' object is not callable");
+  if (!callee.is_callable())
+    return InvalidArgument("'" + TypeName(callee) + "' object is not callable");
   return callee.as_callable().function(args, *this);
 }
 

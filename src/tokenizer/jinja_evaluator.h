@@ -22,8 +22,8 @@ namespace edgereason::jinja {
 
 struct RenderLimits {
   size_t max_output_bytes = kMaxValueBytes;
-  int max_call_depth = 100;          // nested macro calls
-  int64_t max_steps = 20'000'000;    // statements and loop iterations
+  int max_call_depth = 100;       // nested macro calls
+  int64_t max_steps = 2'000'000;  // statements and loop iterations; real chats need thousands
 };
 
 class Evaluator {
@@ -61,7 +61,8 @@ class Evaluator {
   Status ExecSet(const Stmt& stmt);
   Status Assign(const std::vector<std::string>& targets, const Value& value, Frame& frame);
   Result<std::string> Capture(const Body& body, Frame* frame);
-  Result<Value> CallMacro(const Stmt& macro, Frame* closure, const CallArgs& args, std::optional<Value> caller);
+  Result<Value> CallMacro(const Stmt& macro, Frame* closure, const CallArgs& args,
+                          std::optional<Value> caller);
   Value MakeMacro(const Stmt& macro, Frame* closure);
 
   Result<Value> Eval(const Expr& expr);

@@ -14,8 +14,10 @@ Result<Value> Evaluator::Eval(const Expr& expr) {
 
 Result<Value> Evaluator::EvalUnlocated(const Expr& expr) {
   switch (expr.kind) {
-    case ExprKind::kLiteral: return expr.literal;
-    case ExprKind::kName: return Lookup(expr.name);
+    case ExprKind::kLiteral:
+      return expr.literal;
+    case ExprKind::kName:
+      return Lookup(expr.name);
     case ExprKind::kList:
     case ExprKind::kTuple: {
       std::vector<Value> items;
@@ -31,7 +33,8 @@ Result<Value> Evaluator::EvalUnlocated(const Expr& expr) {
         ER_ASSIGN_OR_RETURN(Value k, Eval(*expr.operands[i]));
         ER_ASSIGN_OR_RETURN(Value v, Eval(*expr.operands[i + 1]));
         if (k.is_list() && !k.as_list().is_tuple) return InvalidArgument("unhashable type: 'list'");
-        if (k.is_dict() || k.is_undefined()) return InvalidArgument("unhashable dict key of type " + TypeName(k));
+        if (k.is_dict() || k.is_undefined())
+          return InvalidArgument("unhashable dict key of type " + TypeName(k));
         entries.emplace_back(std::move(k), std::move(v));
       }
       return Value::MakeDict(std::move(entries));
@@ -45,14 +48,17 @@ Result<Value> Evaluator::EvalUnlocated(const Expr& expr) {
       ER_ASSIGN_OR_RETURN(Value key, Eval(*expr.operands[1]));
       return GetItem(object, key);
     }
-    case ExprKind::kSlice: return EvalSlice(expr);
+    case ExprKind::kSlice:
+      return EvalSlice(expr);
     case ExprKind::kCall: {
       ER_ASSIGN_OR_RETURN(Value callee, Eval(*expr.operands[0]));
       ER_ASSIGN_OR_RETURN(CallArgs args, EvalArgs(expr, 1));
       return Call(callee, args);
     }
-    case ExprKind::kFilter: return EvalFilter(expr, std::nullopt);
-    case ExprKind::kTest: return EvalTest(expr);
+    case ExprKind::kFilter:
+      return EvalFilter(expr, std::nullopt);
+    case ExprKind::kTest:
+      return EvalTest(expr);
     case ExprKind::kUnary: {
       ER_ASSIGN_OR_RETURN(Value operand, Eval(*expr.operands[0]));
       return ApplyUnary(expr.name, operand);
@@ -62,7 +68,8 @@ Result<Value> Evaluator::EvalUnlocated(const Expr& expr) {
       ER_ASSIGN_OR_RETURN(Value right, Eval(*expr.operands[1]));
       return ApplyBinary(expr.name, left, right);
     }
-    case ExprKind::kCompare: return EvalCompare(expr);
+    case ExprKind::kCompare:
+      return EvalCompare(expr);
     case ExprKind::kAnd:
     case ExprKind::kOr: {
       // Like Python, the result is the operand that decided, not a bool.

@@ -13,7 +13,8 @@ Result<ExprPtr> ExpressionParser::ParseTuple(bool allow_conditional) {
     if (!items.empty()) {
       saw_comma = true;
       const Token& t = c_.Peek();
-      if (t.kind == TokenKind::kVariableEnd || t.kind == TokenKind::kBlockEnd || c_.IsOp(")")) break;
+      if (t.kind == TokenKind::kVariableEnd || t.kind == TokenKind::kBlockEnd || c_.IsOp(")"))
+        break;
     }
     ExprPtr item;
     if (allow_conditional) {
@@ -37,8 +38,8 @@ Result<ExprPtr> ExpressionParser::ParseExpression() {
     ER_ASSIGN_OR_RETURN(ExprPtr test, ParseOr());
     ExprPtr otherwise;
     if (c_.AcceptName("else")) {
-    ER_ASSIGN_OR_RETURN(otherwise, ParseExpression());
-  }
+      ER_ASSIGN_OR_RETURN(otherwise, ParseExpression());
+    }
     cond->operands.push_back(std::move(expr));
     cond->operands.push_back(std::move(test));
     cond->operands.push_back(std::move(otherwise));
@@ -90,7 +91,8 @@ Result<ExprPtr> ExpressionParser::ParseCompare() {
   while (true) {
     std::string op;
     if (c_.Peek().kind == TokenKind::kOperator &&
-        (c_.IsOp("==") || c_.IsOp("!=") || c_.IsOp("<") || c_.IsOp("<=") || c_.IsOp(">") || c_.IsOp(">="))) {
+        (c_.IsOp("==") || c_.IsOp("!=") || c_.IsOp("<") || c_.IsOp("<=") || c_.IsOp(">") ||
+         c_.IsOp(">="))) {
       op = c_.Next().text;
     } else if (c_.AcceptName("in")) {
       op = "in";
@@ -197,13 +199,18 @@ Result<ExprPtr> ExpressionParser::ParsePrimary() {
     case TokenKind::kString: {
       std::string text;
       int line = token.line;
-      while (c_.Peek().kind == TokenKind::kString) text += c_.Next().text;  // adjacent literals join
+      while (c_.Peek().kind == TokenKind::kString)
+        text += c_.Next().text;  // adjacent literals join
       auto node = c_.Node(ExprKind::kLiteral, line);
       node->literal = Value(std::move(text));
       return node;
     }
-    case TokenKind::kInteger: c_.Skip(); return literal(Value(token.integer));
-    case TokenKind::kFloat: c_.Skip(); return literal(Value(token.number));
+    case TokenKind::kInteger:
+      c_.Skip();
+      return literal(Value(token.integer));
+    case TokenKind::kFloat:
+      c_.Skip();
+      return literal(Value(token.number));
     case TokenKind::kOperator:
       if (token.text == "(") {
         c_.Skip();
@@ -217,7 +224,8 @@ Result<ExprPtr> ExpressionParser::ParsePrimary() {
       }
       if (token.text == "[" || token.text == "{") return ParseCollection();
       break;
-    default: break;
+    default:
+      break;
   }
   return c_.Unexpected("an expression");
 }
@@ -305,7 +313,8 @@ Status ExpressionParser::ParseArgs(Expr& node) {
       if (c_.AcceptOp(")")) break;
     }
     first = false;
-    if (c_.IsOp("*") || c_.IsOp("**")) return c_.ErrorAt(c_.Peek(), "*args and **kwargs in calls are not supported");
+    if (c_.IsOp("*") || c_.IsOp("**"))
+      return c_.ErrorAt(c_.Peek(), "*args and **kwargs in calls are not supported");
     if (c_.Peek().kind == TokenKind::kName && c_.IsOp("=", 1)) {
       std::string name = c_.Next().text;
       c_.Skip();
@@ -313,7 +322,8 @@ Status ExpressionParser::ParseArgs(Expr& node) {
       node.keyword_args.emplace_back(std::move(name), std::move(value));
       continue;
     }
-    if (!node.keyword_args.empty()) return c_.ErrorAt(c_.Peek(), "positional argument after keyword argument");
+    if (!node.keyword_args.empty())
+      return c_.ErrorAt(c_.Peek(), "positional argument after keyword argument");
     ER_ASSIGN_OR_RETURN(ExprPtr value, ParseExpression());
     node.operands.push_back(std::move(value));
   }
@@ -371,8 +381,9 @@ Result<ExprPtr> ExpressionParser::ParseTest(ExprPtr subject) {
   const Token& t = c_.Peek();
   if (c_.IsOp("(")) {
     ER_RETURN_IF_ERROR(ParseArgs(*node));
-  } else if ((t.kind == TokenKind::kName || t.kind == TokenKind::kString || t.kind == TokenKind::kInteger ||
-              t.kind == TokenKind::kFloat || c_.IsOp("[") || c_.IsOp("{")) &&
+  } else if ((t.kind == TokenKind::kName || t.kind == TokenKind::kString ||
+              t.kind == TokenKind::kInteger || t.kind == TokenKind::kFloat || c_.IsOp("[") ||
+              c_.IsOp("{")) &&
              !c_.IsName("else") && !c_.IsName("or") && !c_.IsName("and")) {
     if (c_.IsName("is")) return c_.ErrorAt(t, "'is' cannot follow a test name");
     // A single bare argument: `x is divisibleby 3`, `x is sameas none`.

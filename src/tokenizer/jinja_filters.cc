@@ -11,7 +11,8 @@
 namespace edgereason::jinja {
 namespace {
 
-Result<BoundArgs> Bind(std::string_view filter, const CallArgs& args, const std::vector<std::string_view>& params) {
+Result<BoundArgs> Bind(std::string_view filter, const CallArgs& args,
+                       const std::vector<std::string_view>& params) {
   return BindArgs(filter, args, params);
 }
 
@@ -20,20 +21,25 @@ std::string StringOf(const std::optional<Value>& v, std::string fallback) {
 }
 
 Result<Value> Tojson(const Value& subject, const CallArgs& args) {
-  ER_ASSIGN_OR_RETURN(BoundArgs a, Bind("tojson", args, {"ensure_ascii", "indent", "separators", "sort_keys"}));
+  ER_ASSIGN_OR_RETURN(BoundArgs a,
+                      Bind("tojson", args, {"ensure_ascii", "indent", "separators", "sort_keys"}));
   JsonDumpOptions options;
   options.ensure_ascii = a[0] && a[0]->Truthy();
   if (a[1] && !a[1]->is_none()) {
-    if (a[1]->is_string()) options.indent = a[1]->as_string();
-    else if (a[1]->is_integral()) options.indent = std::string(static_cast<size_t>(std::max<int64_t>(a[1]->as_int(), 0)), ' ');
-    else return InvalidArgument("tojson: indent must be an int or a string");
+    if (a[1]->is_string())
+      options.indent = a[1]->as_string();
+    else if (a[1]->is_integral())
+      options.indent = std::string(static_cast<size_t>(std::max<int64_t>(a[1]->as_int(), 0)), ' ');
+    else
+      return InvalidArgument("tojson: indent must be an int or a string");
   }
   if (a[2] && !a[2]->is_none()) {
-    if (!a[2]->is_list() || a[2]->as_list().items.size() != 2 || !a[2]->as_list().items[0].is_string() ||
-        !a[2]->as_list().items[1].is_string()) {
+    if (!a[2]->is_list() || a[2]->as_list().items.size() != 2 ||
+        !a[2]->as_list().items[0].is_string() || !a[2]->as_list().items[1].is_string()) {
       return InvalidArgument("tojson: separators must be a pair of strings");
     }
-    options.separators = {a[2]->as_list().items[0].as_string(), a[2]->as_list().items[1].as_string()};
+    options.separators = {a[2]->as_list().items[0].as_string(),
+                          a[2]->as_list().items[1].as_string()};
   }
   options.sort_keys = a[3] && a[3]->Truthy();
   ER_ASSIGN_OR_RETURN(std::string text, DumpJson(subject, options));
@@ -78,15 +84,18 @@ std::optional<int64_t> ParseInt(std::string text, int base) {
   text = StripPython(text, nullptr, true, true);
   std::string cleaned;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '_' && i > 0 && i + 1 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i - 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 1]))) continue;
+    if (text[i] == '_' && i > 0 && i + 1 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i - 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])))
+      continue;
     cleaned += text[i];
   }
   if (cleaned.empty()) return std::nullopt;
   char* end = nullptr;
   errno = 0;
   long long value = std::strtoll(cleaned.c_str(), &end, base);
-  if (*end != '\0' || errno == ERANGE || std::isspace(static_cast<unsigned char>(cleaned[0]))) return std::nullopt;
+  if (*end != '\0' || errno == ERANGE || std::isspace(static_cast<unsigned char>(cleaned[0])))
+    return std::nullopt;
   return value;
 }
 
@@ -145,7 +154,8 @@ Result<Value> Round(const Value& v, const CallArgs& args) {
   if (method == "common") {
     if (v.is_integral()) return Value(v.as_int());  // Python's round(int, n) stays an int
     char buffer[512];
-    std::snprintf(buffer, sizeof(buffer), "%.*f", static_cast<int>(std::clamp<int64_t>(precision, 0, 300)), v.as_double());
+    std::snprintf(buffer, sizeof(buffer), "%.*f",
+                  static_cast<int>(std::clamp<int64_t>(precision, 0, 300)), v.as_double());
     return Value(std::strtod(buffer, nullptr));
   }
   double scale = std::pow(10.0, static_cast<double>(precision));
@@ -157,8 +167,10 @@ Result<Value> Indent(const Value& v, const CallArgs& args) {
   ER_ASSIGN_OR_RETURN(BoundArgs a, Bind("indent", args, {"width", "first", "blank"}));
   std::string indentation = "    ";
   if (a[0]) {
-    if (a[0]->is_string()) indentation = a[0]->as_string();
-    else if (a[0]->is_integral()) indentation = std::string(static_cast<size_t>(std::max<int64_t>(a[0]->as_int(), 0)), ' ');
+    if (a[0]->is_string())
+      indentation = a[0]->as_string();
+    else if (a[0]->is_integral())
+      indentation = std::string(static_cast<size_t>(std::max<int64_t>(a[0]->as_int(), 0)), ' ');
   }
   bool first = a[1] && a[1]->Truthy();
   bool blank = a[2] && a[2]->Truthy();
@@ -178,12 +190,23 @@ Result<Value> Escape(const Value& v, const CallArgs&) {
   std::string out;
   for (char c : PyStr(v)) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return Value(std::move(out));
@@ -214,16 +237,20 @@ Result<Value> Center(const Value& v, const CallArgs& args) {
   if (width > static_cast<int64_t>(kMaxValueBytes)) return OutOfRange("center: width is too large");
   int64_t pad = width - length;
   int64_t left = pad / 2 + (pad & width & 1);  // CPython's split of odd padding
-  return Value(std::string(static_cast<size_t>(left), ' ') + text + std::string(static_cast<size_t>(pad - left), ' '));
+  return Value(std::string(static_cast<size_t>(left), ' ') + text +
+               std::string(static_cast<size_t>(pad - left), ' '));
 }
 
 Result<Value> Format(const Value& v, const CallArgs& args) {
   if (!args.keyword.empty()) {
-    if (!args.positional.empty()) return InvalidArgument("format: cannot mix positional and keyword arguments");
+    if (!args.positional.empty())
+      return InvalidArgument("format: cannot mix positional and keyword arguments");
     return Unsupported("format with keyword arguments is not supported");
   }
-  Value operand = args.positional.size() == 1 ? args.positional[0] : Value::MakeList(args.positional, true);
-  if (args.positional.size() == 1 && args.positional[0].is_list() && args.positional[0].as_list().is_tuple) {
+  Value operand =
+      args.positional.size() == 1 ? args.positional[0] : Value::MakeList(args.positional, true);
+  if (args.positional.size() == 1 && args.positional[0].is_list() &&
+      args.positional[0].as_list().is_tuple) {
     operand = Value::MakeList({args.positional[0]}, true);
   }
   return ApplyBinary("%", Value(PyStr(v)), operand);
@@ -235,10 +262,15 @@ const std::vector<FilterEntry>& StringFilters() {
   static const std::vector<FilterEntry> kFilters = {
       {"tojson", Tojson},
       {"trim", Trim},
-      {"upper", [](const Value& v, const CallArgs&) -> Result<Value> { return Value(ToUpper(PyStr(v))); }},
-      {"lower", [](const Value& v, const CallArgs&) -> Result<Value> { return Value(ToLower(PyStr(v))); }},
+      {"upper",
+       [](const Value& v, const CallArgs&) -> Result<Value> { return Value(ToUpper(PyStr(v))); }},
+      {"lower",
+       [](const Value& v, const CallArgs&) -> Result<Value> { return Value(ToLower(PyStr(v))); }},
       {"title", Title},
-      {"capitalize", [](const Value& v, const CallArgs&) -> Result<Value> { return Value(Capitalize(PyStr(v))); }},
+      {"capitalize",
+       [](const Value& v, const CallArgs&) -> Result<Value> {
+         return Value(Capitalize(PyStr(v)));
+       }},
       {"replace", Replace},
       {"default", Default},
       {"d", Default},

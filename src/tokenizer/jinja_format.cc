@@ -13,7 +13,8 @@ std::string FormatFloat(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
   char buffer[64];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
+  auto [end, ec] =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
   std::string sci(buffer, end);  // e.g. "-1.2345e-05"
   std::string sign;
   if (sci[0] == '-') {
@@ -31,10 +32,12 @@ std::string FormatFloat(double value) {
     out += digits[0];
     if (digits.size() > 1) out += "." + digits.substr(1);
     char exp_text[16];
-    std::snprintf(exp_text, sizeof(exp_text), "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+    std::snprintf(exp_text, sizeof(exp_text), "e%c%02d", exponent < 0 ? '-' : '+',
+                  std::abs(exponent));
     return out + exp_text;
   }
-  if (exponent < 0) return out + "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
+  if (exponent < 0)
+    return out + "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
   size_t integer_digits = static_cast<size_t>(exponent) + 1;
   if (digits.size() <= integer_digits) {
     return out + digits + std::string(integer_digits - digits.size(), '0') + ".0";
@@ -50,11 +53,16 @@ std::string ReprString(const std::string& text) {
   char quote = has_single && !has_double ? '"' : '\'';
   std::string out(1, quote);
   for (char32_t c : DecodeUtf8(text)) {
-    if (c == '\\') out += "\\\\";
-    else if (c == static_cast<char32_t>(quote)) out += std::string("\\") + quote;
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == static_cast<char32_t>(quote))
+      out += std::string("\\") + quote;
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
     else if (c < 0x20 || (c >= 0x7F && c <= 0xA0) || c == 0xAD) {
       char hex[8];
       std::snprintf(hex, sizeof(hex), "\\x%02x", static_cast<unsigned>(c));
@@ -84,20 +92,29 @@ std::string ReprDictEntries(const std::vector<std::pair<Value, Value>>& entries)
 
 std::string PyStr(const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::kUndefined: return "";
-    case Value::Kind::kString: return value.as_string();
-    default: return PyRepr(value);
+    case Value::Kind::kUndefined:
+      return "";
+    case Value::Kind::kString:
+      return value.as_string();
+    default:
+      return PyRepr(value);
   }
 }
 
 std::string PyRepr(const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::kUndefined: return "Undefined";
-    case Value::Kind::kNone: return "None";
-    case Value::Kind::kBool: return value.as_bool() ? "True" : "False";
-    case Value::Kind::kInt: return std::to_string(value.as_int());
-    case Value::Kind::kFloat: return FormatFloat(value.as_double());
-    case Value::Kind::kString: return ReprString(value.as_string());
+    case Value::Kind::kUndefined:
+      return "Undefined";
+    case Value::Kind::kNone:
+      return "None";
+    case Value::Kind::kBool:
+      return value.as_bool() ? "True" : "False";
+    case Value::Kind::kInt:
+      return std::to_string(value.as_int());
+    case Value::Kind::kFloat:
+      return FormatFloat(value.as_double());
+    case Value::Kind::kString:
+      return ReprString(value.as_string());
     case Value::Kind::kList: {
       const auto& list = value.as_list();
       std::string out = list.is_tuple ? "(" : "[";
@@ -108,13 +125,15 @@ std::string PyRepr(const Value& value) {
       if (list.is_tuple && list.items.size() == 1) out += ",";
       return out + (list.is_tuple ? ")" : "]");
     }
-    case Value::Kind::kDict: return ReprDictEntries(value.as_dict().entries);
+    case Value::Kind::kDict:
+      return ReprDictEntries(value.as_dict().entries);
     case Value::Kind::kNamespace: {
       std::vector<std::pair<Value, Value>> entries;
       for (const auto& [k, v] : value.as_namespace().attributes) entries.emplace_back(Value(k), v);
       return "<Namespace " + ReprDictEntries(entries) + ">";
     }
-    case Value::Kind::kCallable: return "<function " + value.as_callable().name + ">";
+    case Value::Kind::kCallable:
+      return "<function " + value.as_callable().name + ">";
   }
   return "";
 }
@@ -125,14 +144,29 @@ void AppendJsonString(const std::string& text, bool ensure_ascii, std::string& o
   out += '"';
   for (char32_t c : DecodeUtf8(text)) {
     switch (c) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      default:
+        break;
     }
     char hex[16];
     if (c < 0x20 || (ensure_ascii && c >= 0x7F)) {
@@ -171,11 +205,21 @@ class JsonWriter {
   Status Write(const Value& value, int depth, std::string& out) {
     if (depth > 512) return InvalidArgument("tojson: value nests too deeply");
     switch (value.kind()) {
-      case Value::Kind::kNone: out += "null"; return Status::Ok();
-      case Value::Kind::kBool: out += value.as_bool() ? "true" : "false"; return Status::Ok();
-      case Value::Kind::kInt: out += std::to_string(value.as_int()); return Status::Ok();
-      case Value::Kind::kFloat: out += JsonFloat(value.as_double()); return Status::Ok();
-      case Value::Kind::kString: AppendJsonString(value.as_string(), options_.ensure_ascii, out); return Status::Ok();
+      case Value::Kind::kNone:
+        out += "null";
+        return Status::Ok();
+      case Value::Kind::kBool:
+        out += value.as_bool() ? "true" : "false";
+        return Status::Ok();
+      case Value::Kind::kInt:
+        out += std::to_string(value.as_int());
+        return Status::Ok();
+      case Value::Kind::kFloat:
+        out += JsonFloat(value.as_double());
+        return Status::Ok();
+      case Value::Kind::kString:
+        AppendJsonString(value.as_string(), options_.ensure_ascii, out);
+        return Status::Ok();
       case Value::Kind::kList: {
         const auto& items = value.as_list().items;
         if (items.empty()) {
@@ -192,9 +236,11 @@ class JsonWriter {
         out += ']';
         return Status::Ok();
       }
-      case Value::Kind::kDict: return WriteObject(value.as_dict().entries, depth, out);
+      case Value::Kind::kDict:
+        return WriteObject(value.as_dict().entries, depth, out);
       default:
-        return InvalidArgument("tojson: Object of type " + TypeName(value) + " is not JSON serializable");
+        return InvalidArgument("tojson: Object of type " + TypeName(value) +
+                               " is not JSON serializable");
     }
   }
 
@@ -213,16 +259,24 @@ class JsonWriter {
     std::vector<std::pair<std::string, const Value*>> keyed;
     for (const auto& [k, v] : entries) {
       std::string key;
-      if (k.is_string()) key = k.as_string();
-      else if (k.is_bool()) key = k.as_bool() ? "true" : "false";
-      else if (k.is_int()) key = std::to_string(k.as_int());
-      else if (k.is_float()) key = JsonFloat(k.as_double());
-      else if (k.is_none()) key = "null";
-      else return InvalidArgument("tojson: keys must be str, int, float, bool or None, not " + TypeName(k));
+      if (k.is_string())
+        key = k.as_string();
+      else if (k.is_bool())
+        key = k.as_bool() ? "true" : "false";
+      else if (k.is_int())
+        key = std::to_string(k.as_int());
+      else if (k.is_float())
+        key = JsonFloat(k.as_double());
+      else if (k.is_none())
+        key = "null";
+      else
+        return InvalidArgument("tojson: keys must be str, int, float, bool or None, not " +
+                               TypeName(k));
       keyed.emplace_back(std::move(key), &v);
     }
     if (options_.sort_keys) {
-      std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      std::stable_sort(keyed.begin(), keyed.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
     }
     out += '{';
     for (size_t i = 0; i < keyed.size(); ++i) {
@@ -253,16 +307,21 @@ Result<std::string> DumpJson(const Value& value, const JsonDumpOptions& options)
 
 Value ValueFromJson(const nlohmann::ordered_json& json) {
   switch (json.type()) {
-    case nlohmann::ordered_json::value_t::null: return Value(None{});
-    case nlohmann::ordered_json::value_t::boolean: return Value(json.get<bool>());
-    case nlohmann::ordered_json::value_t::number_integer: return Value(json.get<int64_t>());
+    case nlohmann::ordered_json::value_t::null:
+      return Value(None{});
+    case nlohmann::ordered_json::value_t::boolean:
+      return Value(json.get<bool>());
+    case nlohmann::ordered_json::value_t::number_integer:
+      return Value(json.get<int64_t>());
     case nlohmann::ordered_json::value_t::number_unsigned: {
       auto u = json.get<uint64_t>();
       if (u <= static_cast<uint64_t>(INT64_MAX)) return Value(static_cast<int64_t>(u));
       return Value(static_cast<double>(u));
     }
-    case nlohmann::ordered_json::value_t::number_float: return Value(json.get<double>());
-    case nlohmann::ordered_json::value_t::string: return Value(json.get<std::string>());
+    case nlohmann::ordered_json::value_t::number_float:
+      return Value(json.get<double>());
+    case nlohmann::ordered_json::value_t::string:
+      return Value(json.get<std::string>());
     case nlohmann::ordered_json::value_t::array: {
       std::vector<Value> items;
       items.reserve(json.size());
@@ -275,7 +334,8 @@ Value ValueFromJson(const nlohmann::ordered_json& json) {
       for (const auto& [k, v] : json.items()) entries.emplace_back(Value(k), ValueFromJson(v));
       return Value::MakeDict(std::move(entries));
     }
-    default: return Value(None{});
+    default:
+      return Value(None{});
   }
 }
 

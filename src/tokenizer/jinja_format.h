@@ -22,7 +22,7 @@ std::string PyRepr(const Value& value);
 // json.dumps options as the `tojson` filter receives them.
 struct JsonDumpOptions {
   bool ensure_ascii = false;
-  std::optional<std::string> indent;  // nullopt: single line
+  std::optional<std::string> indent;                              // nullopt: single line
   std::optional<std::pair<std::string, std::string>> separators;  // item, key
   bool sort_keys = false;
 };

@@ -12,7 +12,8 @@ Result<Value> Range(const CallArgs& args, Evaluator&) {
     return InvalidArgument("range() takes 1 to 3 positional arguments");
   }
   for (const Value& v : args.positional) {
-    if (!v.is_integral()) return InvalidArgument("range() arguments must be integers, not " + TypeName(v));
+    if (!v.is_integral())
+      return InvalidArgument("range() arguments must be integers, not " + TypeName(v));
   }
   int64_t start = 0;
   int64_t stop = args.positional[0].as_int();
@@ -24,9 +25,11 @@ Result<Value> Range(const CallArgs& args, Evaluator&) {
   if (args.positional.size() == 3) step = args.positional[2].as_int();
   if (step == 0) return InvalidArgument("range() arg 3 must not be zero");
   // Count without overflow: the distance is computed in floating point first.
-  double span = (static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step);
+  double span =
+      (static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step);
   if (span > static_cast<double>(kMaxRangeLength)) {
-    return OutOfRange("range too big: ranges longer than " + std::to_string(kMaxRangeLength) + " are refused");
+    return OutOfRange("range too big: ranges longer than " + std::to_string(kMaxRangeLength) +
+                      " are refused");
   }
   std::vector<Value> items;
   for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) items.emplace_back(i);
@@ -36,7 +39,8 @@ Result<Value> Range(const CallArgs& args, Evaluator&) {
 Result<Value> MakeNamespace(const CallArgs& args, Evaluator&) {
   auto ns = std::make_shared<NamespaceData>();
   for (const Value& initial : args.positional) {
-    if (!initial.is_dict()) return InvalidArgument("namespace() positional arguments must be dicts");
+    if (!initial.is_dict())
+      return InvalidArgument("namespace() positional arguments must be dicts");
     for (const auto& [k, v] : initial.as_dict().entries) {
       if (!k.is_string()) return InvalidArgument("namespace() keys must be strings");
       ns->Set(k.as_string(), v);
@@ -48,9 +52,11 @@ Result<Value> MakeNamespace(const CallArgs& args, Evaluator&) {
 
 Result<Value> MakeDict(const CallArgs& args, Evaluator&) {
   std::vector<std::pair<Value, Value>> entries;
-  if (args.positional.size() > 1) return InvalidArgument("dict() takes at most one positional argument");
+  if (args.positional.size() > 1)
+    return InvalidArgument("dict() takes at most one positional argument");
   if (!args.positional.empty()) {
-    if (!args.positional[0].is_dict()) return InvalidArgument("dict() positional argument must be a dict");
+    if (!args.positional[0].is_dict())
+      return InvalidArgument("dict() positional argument must be a dict");
     entries = args.positional[0].as_dict().entries;
   }
   for (const auto& [k, v] : args.keyword) entries.emplace_back(Value(k), v);
@@ -58,7 +64,8 @@ Result<Value> MakeDict(const CallArgs& args, Evaluator&) {
 }
 
 Result<Value> RaiseException(const CallArgs& args, Evaluator&) {
-  std::string message = args.positional.empty() ? "raise_exception() called" : PyStr(args.positional[0]);
+  std::string message =
+      args.positional.empty() ? "raise_exception() called" : PyStr(args.positional[0]);
   return InvalidArgument(message);
 }
 

@@ -45,12 +45,15 @@ bool SameAs(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
     case Value::Kind::kNone:
-    case Value::Kind::kUndefined: return a.kind() == Value::Kind::kNone;
+    case Value::Kind::kUndefined:
+      return a.kind() == Value::Kind::kNone;
     case Value::Kind::kBool:
     case Value::Kind::kInt:
     case Value::Kind::kFloat:
-    case Value::Kind::kString: return ValuesEqual(a, b);
-    default: return a.identity() == b.identity();
+    case Value::Kind::kString:
+      return ValuesEqual(a, b);
+    default:
+      return a.identity() == b.identity();
   }
 }
 
@@ -63,50 +66,74 @@ bool CaseTest(const Value& v, bool want_lower) {
 
 const std::vector<TestEntry>& Tests() {
   static const std::vector<TestEntry> kTests = {
-      {"defined", [](const Value& v, const CallArgs&) -> Result<bool> { return !v.is_undefined(); }},
-      {"undefined", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_undefined(); }},
+      {"defined",
+       [](const Value& v, const CallArgs&) -> Result<bool> { return !v.is_undefined(); }},
+      {"undefined",
+       [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_undefined(); }},
       {"none", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_none(); }},
       {"boolean", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_bool(); }},
-      {"true", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_bool() && v.as_bool(); }},
-      {"false", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_bool() && !v.as_bool(); }},
+      {"true",
+       [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_bool() && v.as_bool(); }},
+      {"false",
+       [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_bool() && !v.as_bool(); }},
       {"string", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_string(); }},
       {"number", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_number(); }},
       {"integer", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_int(); }},
       {"float", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_float(); }},
       {"mapping", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_dict(); }},
-      {"iterable", [](const Value& v, const CallArgs&) -> Result<bool> {
+      {"iterable",
+       [](const Value& v, const CallArgs&) -> Result<bool> {
          return v.is_undefined() || v.is_string() || v.is_list() || v.is_dict();
        }},
-      {"sequence", [](const Value& v, const CallArgs&) -> Result<bool> {
+      {"sequence",
+       [](const Value& v, const CallArgs&) -> Result<bool> {
          return v.is_undefined() || v.is_string() || v.is_list() || v.is_dict();
        }},
       {"callable", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_callable(); }},
       {"odd", [](const Value& v, const CallArgs&) { return Odd(v, true); }},
       {"even", [](const Value& v, const CallArgs&) { return Odd(v, false); }},
-      {"divisibleby", [](const Value& v, const CallArgs& args) -> Result<bool> {
+      {"divisibleby",
+       [](const Value& v, const CallArgs& args) -> Result<bool> {
          ER_ASSIGN_OR_RETURN(const Value* n, OneArg("divisibleby", args));
          ER_ASSIGN_OR_RETURN(Value rem, ApplyBinary("%", v, *n));
          return ValuesEqual(rem, Value(0));
        }},
-      {"in", [](const Value& v, const CallArgs& args) -> Result<bool> {
+      {"in",
+       [](const Value& v, const CallArgs& args) -> Result<bool> {
          ER_ASSIGN_OR_RETURN(const Value* seq, OneArg("in", args));
          return Contains(*seq, v);
        }},
-      {"sameas", [](const Value& v, const CallArgs& args) -> Result<bool> {
+      {"sameas",
+       [](const Value& v, const CallArgs& args) -> Result<bool> {
          ER_ASSIGN_OR_RETURN(const Value* other, OneArg("sameas", args));
          return SameAs(v, *other);
        }},
       {"lower", [](const Value& v, const CallArgs&) -> Result<bool> { return CaseTest(v, true); }},
       {"upper", [](const Value& v, const CallArgs&) -> Result<bool> { return CaseTest(v, false); }},
       {"escaped", [](const Value&, const CallArgs&) -> Result<bool> { return false; }},
-      {"filter", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_string() && HasFilter(v.as_string()); }},
-      {"test", [](const Value& v, const CallArgs&) -> Result<bool> { return v.is_string() && HasTest(v.as_string()); }},
-      {"equalto", CompareTest<kEq>}, {"eq", CompareTest<kEq>}, {"==", CompareTest<kEq>},
-      {"ne", CompareTest<kNe>},      {"!=", CompareTest<kNe>},
-      {"lt", CompareTest<kLt>},      {"lessthan", CompareTest<kLt>}, {"<", CompareTest<kLt>},
-      {"le", CompareTest<kLe>},      {"<=", CompareTest<kLe>},
-      {"gt", CompareTest<kGt>},      {"greaterthan", CompareTest<kGt>}, {">", CompareTest<kGt>},
-      {"ge", CompareTest<kGe>},      {">=", CompareTest<kGe>},
+      {"filter",
+       [](const Value& v, const CallArgs&) -> Result<bool> {
+         return v.is_string() && HasFilter(v.as_string());
+       }},
+      {"test",
+       [](const Value& v, const CallArgs&) -> Result<bool> {
+         return v.is_string() && HasTest(v.as_string());
+       }},
+      {"equalto", CompareTest<kEq>},
+      {"eq", CompareTest<kEq>},
+      {"==", CompareTest<kEq>},
+      {"ne", CompareTest<kNe>},
+      {"!=", CompareTest<kNe>},
+      {"lt", CompareTest<kLt>},
+      {"lessthan", CompareTest<kLt>},
+      {"<", CompareTest<kLt>},
+      {"le", CompareTest<kLe>},
+      {"<=", CompareTest<kLe>},
+      {"gt", CompareTest<kGt>},
+      {"greaterthan", CompareTest<kGt>},
+      {">", CompareTest<kGt>},
+      {"ge", CompareTest<kGe>},
+      {">=", CompareTest<kGe>},
   };
   return kTests;
 }

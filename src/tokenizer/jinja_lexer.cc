@@ -9,7 +9,9 @@
 namespace edgereason::jinja {
 namespace {
 
-bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool IsBlank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 bool IsNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -75,7 +77,8 @@ class Lexer {
  private:
   size_t FindTagStart(size_t from) const {
     for (size_t i = from; i + 1 < src_.size(); ++i) {
-      if (src_[i] == '{' && (src_[i + 1] == '{' || src_[i + 1] == '%' || src_[i + 1] == '#')) return i;
+      if (src_[i] == '{' && (src_[i + 1] == '{' || src_[i + 1] == '%' || src_[i + 1] == '#'))
+        return i;
     }
     return src_.size();
   }
@@ -101,7 +104,8 @@ class Lexer {
   size_t AfterTagEnd(size_t pos, char marker, bool block_like) const {
     if (marker == '-') {
       while (pos < src_.size() && IsBlank(src_[pos])) ++pos;
-    } else if (marker != '+' && block_like && options_.trim_blocks && pos < src_.size() && src_[pos] == '\n') {
+    } else if (marker != '+' && block_like && options_.trim_blocks && pos < src_.size() &&
+               src_[pos] == '\n') {
       ++pos;
     }
     return pos;
@@ -110,7 +114,9 @@ class Lexer {
   Result<size_t> SkipComment(size_t tag, size_t inner) {
     size_t close = src_.find("#}", inner);
     if (close == std::string::npos) return Error(tag, "unclosed comment: missing '#}'");
-    char marker = close > inner && (src_[close - 1] == '-' || src_[close - 1] == '+') ? src_[close - 1] : '\0';
+    char marker = close > inner && (src_[close - 1] == '-' || src_[close - 1] == '+')
+                      ? src_[close - 1]
+                      : '\0';
     return AfterTagEnd(close + 2, marker, true);
   }
 
@@ -118,7 +124,8 @@ class Lexer {
   bool IsRawBlock(size_t inner) const {
     size_t p = inner;
     while (p < src_.size() && IsBlank(src_[p])) ++p;
-    if (src_.compare(p, 3, "raw") != 0 || (p + 3 < src_.size() && IsNameChar(src_[p + 3]))) return false;
+    if (src_.compare(p, 3, "raw") != 0 || (p + 3 < src_.size() && IsNameChar(src_[p + 3])))
+      return false;
     p += 3;
     while (p < src_.size() && IsBlank(src_[p])) ++p;
     if (p < src_.size() && (src_[p] == '-' || src_[p] == '+')) ++p;
@@ -132,7 +139,8 @@ class Lexer {
     // Find the matching {% endraw %}.
     for (size_t search = body_start;;) {
       size_t end_tag = src_.find("{%", search);
-      if (end_tag == std::string::npos) return Error(tag, "unclosed raw block: missing '{% endraw %}'");
+      if (end_tag == std::string::npos)
+        return Error(tag, "unclosed raw block: missing '{% endraw %}'");
       size_t p = end_tag + 2;
       char marker = p < src_.size() ? src_[p] : '\0';
       if (marker == '-' || marker == '+') ++p;
@@ -147,16 +155,18 @@ class Lexer {
       if (p < src_.size() && (src_[p] == '-' || src_[p] == '+')) close_marker = src_[p++];
       if (src_.compare(p, 2, "%}") != 0) return Error(end_tag, "malformed endraw tag");
       std::string body = src_.substr(body_start, end_tag - body_start);
-      if (marker == '-') body = StripPython(body, nullptr, false, true);
-      else if (options_.lstrip_blocks && marker != '+') LstripIndentation(body, body_start);
+      if (marker == '-')
+        body = StripPython(body, nullptr, false, true);
+      else if (options_.lstrip_blocks && marker != '+')
+        LstripIndentation(body, body_start);
       EmitText(std::move(body), body_start);
       return AfterTagEnd(p + 2, close_marker, true);
     }
   }
 
   Result<size_t> LexTag(size_t tag, size_t pos, bool is_block) {
-    tokens_.push_back(Token{is_block ? TokenKind::kBlockBegin : TokenKind::kVariableBegin, "", 0, 0, LineOf(tag),
-                            ColumnOf(tag)});
+    tokens_.push_back(Token{is_block ? TokenKind::kBlockBegin : TokenKind::kVariableBegin, "", 0, 0,
+                            LineOf(tag), ColumnOf(tag)});
     const char* closer = is_block ? "%}" : "}}";
     int depth = 0;  // open brackets: a `}}` inside a dict literal does not end the tag
     while (true) {
@@ -168,8 +178,8 @@ class Lexer {
         char marker = src_[pos];
         size_t at = pos + ((marker == '-' || marker == '+') ? 1 : 0);
         if (src_.compare(at, 2, closer) == 0 && (at == pos || marker == '-' || is_block)) {
-          tokens_.push_back(Token{is_block ? TokenKind::kBlockEnd : TokenKind::kVariableEnd, "", 0, 0, LineOf(pos),
-                                  ColumnOf(pos)});
+          tokens_.push_back(Token{is_block ? TokenKind::kBlockEnd : TokenKind::kVariableEnd, "", 0,
+                                  0, LineOf(pos), ColumnOf(pos)});
           return AfterTagEnd(at + 2, at == pos ? '\0' : marker, is_block);
         }
       }
@@ -214,7 +224,10 @@ class Lexer {
   Result<size_t> LexNumber(size_t pos, Token token) {
     size_t end = pos;
     auto digits = [&] {
-      while (end < src_.size() && (IsDigit(src_[end]) || (src_[end] == '_' && end + 1 < src_.size() && IsDigit(src_[end + 1])))) ++end;
+      while (end < src_.size() &&
+             (IsDigit(src_[end]) ||
+              (src_[end] == '_' && end + 1 < src_.size() && IsDigit(src_[end + 1]))))
+        ++end;
     };
     digits();
     bool is_float = false;
@@ -268,23 +281,45 @@ class Lexer {
       char e = src_[p + 1];
       p += 2;
       switch (e) {
-        case '\n': break;
-        case '\\': value += '\\'; break;
-        case '\'': value += '\''; break;
-        case '"': value += '"'; break;
-        case 'a': value += '\a'; break;
-        case 'b': value += '\b'; break;
-        case 'f': value += '\f'; break;
-        case 'n': value += '\n'; break;
-        case 'r': value += '\r'; break;
-        case 't': value += '\t'; break;
-        case 'v': value += '\v'; break;
+        case '\n':
+          break;
+        case '\\':
+          value += '\\';
+          break;
+        case '\'':
+          value += '\'';
+          break;
+        case '"':
+          value += '"';
+          break;
+        case 'a':
+          value += '\a';
+          break;
+        case 'b':
+          value += '\b';
+          break;
+        case 'f':
+          value += '\f';
+          break;
+        case 'n':
+          value += '\n';
+          break;
+        case 'r':
+          value += '\r';
+          break;
+        case 't':
+          value += '\t';
+          break;
+        case 'v':
+          value += '\v';
+          break;
         case 'x':
         case 'u':
         case 'U': {
           size_t width = e == 'x' ? 2 : e == 'u' ? 4 : 8;
           if (p + width > src_.size() ||
-              !std::all_of(src_.begin() + static_cast<long>(p), src_.begin() + static_cast<long>(p + width),
+              !std::all_of(src_.begin() + static_cast<long>(p),
+                           src_.begin() + static_cast<long>(p + width),
                            [](char h) { return std::isxdigit(static_cast<unsigned char>(h)); })) {
             return Error(p - 2, std::string("truncated \\") + e + " escape in string literal");
           }
@@ -297,7 +332,8 @@ class Lexer {
         default:
           if (e >= '0' && e <= '7') {
             unsigned cp = static_cast<unsigned>(e - '0');
-            for (int i = 0; i < 2 && p < src_.size() && src_[p] >= '0' && src_[p] <= '7'; ++i) cp = cp * 8 + (src_[p++] - '0');
+            for (int i = 0; i < 2 && p < src_.size() && src_[p] >= '0' && src_[p] <= '7'; ++i)
+              cp = cp * 8 + (src_[p++] - '0');
             AppendUtf8(cp, value);
           } else {
             value += '\\';  // unknown escapes stay as written, as in Python
@@ -320,8 +356,8 @@ class Lexer {
   }
 
   Status Error(size_t pos, const std::string& what) const {
-    return InvalidArgument(origin_ + ":" + std::to_string(LineOf(pos)) + ":" + std::to_string(ColumnOf(pos)) +
-                           ": " + what);
+    return InvalidArgument(origin_ + ":" + std::to_string(LineOf(pos)) + ":" +
+                           std::to_string(ColumnOf(pos)) + ": " + what);
   }
 
   std::string src_;

@@ -21,7 +21,8 @@ struct MethodSpec {
 
 Result<const std::string*> OptionalString(const std::optional<Value>& arg, std::string_view what) {
   if (!arg || arg->is_none()) return static_cast<const std::string*>(nullptr);
-  if (!arg->is_string()) return InvalidArgument(std::string(what) + " must be str or None, not " + TypeName(*arg));
+  if (!arg->is_string())
+    return InvalidArgument(std::string(what) + " must be str or None, not " + TypeName(*arg));
   return &arg->as_string();
 }
 
@@ -45,10 +46,13 @@ Result<Value> Strip(const Value& self, const BoundArgs& a, bool left, bool right
 Result<Value> Affix(const Value& self, const BoundArgs& a, bool prefix) {
   const std::string& s = self.as_string();
   std::vector<Value> candidates;
-  if (a[0] && a[0]->is_list()) candidates = a[0]->as_list().items;
-  else if (a[0]) candidates.push_back(*a[0]);
+  if (a[0] && a[0]->is_list())
+    candidates = a[0]->as_list().items;
+  else if (a[0])
+    candidates.push_back(*a[0]);
   for (const Value& c : candidates) {
-    if (!c.is_string()) return InvalidArgument("startswith/endswith first arg must be str or a tuple of str");
+    if (!c.is_string())
+      return InvalidArgument("startswith/endswith first arg must be str or a tuple of str");
     if (prefix ? s.starts_with(c.as_string()) : s.ends_with(c.as_string())) return Value(true);
   }
   return Value(false);
@@ -83,10 +87,12 @@ Result<Value> Format(const Value& self, const CallArgs& args) {
       continue;
     }
     size_t close = f.find('}', i);
-    if (close == std::string::npos) return InvalidArgument("single '{' encountered in format string");
+    if (close == std::string::npos)
+      return InvalidArgument("single '{' encountered in format string");
     std::string field = f.substr(i + 1, close - i - 1);
     if (field.find_first_of(":!") != std::string::npos) {
-      return Unsupported("format specs and conversions in str.format are not supported: {" + field + "}");
+      return Unsupported("format specs and conversions in str.format are not supported: {" + field +
+                         "}");
     }
     const Value* v = nullptr;
     if (field.empty() || std::all_of(field.begin(), field.end(), ::isdigit)) {
@@ -95,7 +101,8 @@ Result<Value> Format(const Value& self, const CallArgs& args) {
     } else {
       v = args.Keyword(field);
     }
-    if (v == nullptr) return InvalidArgument("str.format has no argument for field {" + field + "}");
+    if (v == nullptr)
+      return InvalidArgument("str.format has no argument for field {" + field + "}");
     out += PyStr(*v);
     i = close;
   }
@@ -104,50 +111,93 @@ Result<Value> Format(const Value& self, const CallArgs& args) {
 
 const std::vector<MethodSpec>& StringMethods() {
   static const std::vector<MethodSpec> kMethods = {
-      {"strip", {"chars"}, [](const Value& s, const BoundArgs& a) { return Strip(s, a, true, true); }},
-      {"lstrip", {"chars"}, [](const Value& s, const BoundArgs& a) { return Strip(s, a, true, false); }},
-      {"rstrip", {"chars"}, [](const Value& s, const BoundArgs& a) { return Strip(s, a, false, true); }},
-      {"upper", {}, [](const Value& s, const BoundArgs&) -> Result<Value> { return Value(ToUpper(s.as_string())); }},
-      {"lower", {}, [](const Value& s, const BoundArgs&) -> Result<Value> { return Value(ToLower(s.as_string())); }},
-      {"title", {}, [](const Value& s, const BoundArgs&) -> Result<Value> { return Value(ToTitle(s.as_string())); }},
-      {"capitalize", {}, [](const Value& s, const BoundArgs&) -> Result<Value> { return Value(Capitalize(s.as_string())); }},
-      {"split", {"sep", "maxsplit"},
+      {"strip",
+       {"chars"},
+       [](const Value& s, const BoundArgs& a) { return Strip(s, a, true, true); }},
+      {"lstrip",
+       {"chars"},
+       [](const Value& s, const BoundArgs& a) { return Strip(s, a, true, false); }},
+      {"rstrip",
+       {"chars"},
+       [](const Value& s, const BoundArgs& a) { return Strip(s, a, false, true); }},
+      {"upper",
+       {},
+       [](const Value& s, const BoundArgs&) -> Result<Value> {
+         return Value(ToUpper(s.as_string()));
+       }},
+      {"lower",
+       {},
+       [](const Value& s, const BoundArgs&) -> Result<Value> {
+         return Value(ToLower(s.as_string()));
+       }},
+      {"title",
+       {},
+       [](const Value& s, const BoundArgs&) -> Result<Value> {
+         return Value(ToTitle(s.as_string()));
+       }},
+      {"capitalize",
+       {},
+       [](const Value& s, const BoundArgs&) -> Result<Value> {
+         return Value(Capitalize(s.as_string()));
+       }},
+      {"split",
+       {"sep", "maxsplit"},
        [](const Value& s, const BoundArgs& a) -> Result<Value> {
          ER_ASSIGN_OR_RETURN(const std::string* sep, OptionalString(a[0], "split separator"));
          if (sep != nullptr && sep->empty()) return InvalidArgument("empty separator");
          return StringList(SplitPython(s.as_string(), sep, IntOr(a[1], -1)));
        }},
-      {"splitlines", {}, [](const Value& s, const BoundArgs&) -> Result<Value> { return StringList(SplitLines(s.as_string())); }},
-      {"startswith", {"prefix"}, [](const Value& s, const BoundArgs& a) { return Affix(s, a, true); }},
-      {"endswith", {"suffix"}, [](const Value& s, const BoundArgs& a) { return Affix(s, a, false); }},
-      {"replace", {"old", "new", "count"},
+      {"splitlines",
+       {},
+       [](const Value& s, const BoundArgs&) -> Result<Value> {
+         return StringList(SplitLines(s.as_string()));
+       }},
+      {"startswith",
+       {"prefix"},
+       [](const Value& s, const BoundArgs& a) { return Affix(s, a, true); }},
+      {"endswith",
+       {"suffix"},
+       [](const Value& s, const BoundArgs& a) { return Affix(s, a, false); }},
+      {"replace",
+       {"old", "new", "count"},
        [](const Value& s, const BoundArgs& a) -> Result<Value> {
-         if (!a[0] || !a[1] || !a[0]->is_string() || !a[1]->is_string()) return InvalidArgument("replace() arguments must be str");
-         return Value(ReplaceAll(s.as_string(), a[0]->as_string(), a[1]->as_string(), IntOr(a[2], -1)));
+         if (!a[0] || !a[1] || !a[0]->is_string() || !a[1]->is_string())
+           return InvalidArgument("replace() arguments must be str");
+         return Value(
+             ReplaceAll(s.as_string(), a[0]->as_string(), a[1]->as_string(), IntOr(a[2], -1)));
        }},
       {"find", {"sub"}, [](const Value& s, const BoundArgs& a) { return Find(s, a, false); }},
       {"rfind", {"sub"}, [](const Value& s, const BoundArgs& a) { return Find(s, a, true); }},
-      {"count", {"sub"},
+      {"count",
+       {"sub"},
        [](const Value& s, const BoundArgs& a) -> Result<Value> {
          if (!a[0] || !a[0]->is_string()) return InvalidArgument("count() argument must be str");
          return Value(CountOccurrences(s.as_string(), a[0]->as_string()));
        }},
-      {"join", {"iterable"},
+      {"join",
+       {"iterable"},
        [](const Value& s, const BoundArgs& a) -> Result<Value> {
          ER_ASSIGN_OR_RETURN(std::vector<Value> items, Iterate(a[0].value_or(Value::MakeList({}))));
          std::string out;
          for (size_t i = 0; i < items.size(); ++i) {
-           if (!items[i].is_string()) return InvalidArgument("join: sequence item " + std::to_string(i) + ": expected str instance, " + TypeName(items[i]) + " found");
+           if (!items[i].is_string())
+             return InvalidArgument("join: sequence item " + std::to_string(i) +
+                                    ": expected str instance, " + TypeName(items[i]) + " found");
            if (i > 0) out += s.as_string();
            out += items[i].as_string();
          }
          return Value(std::move(out));
        }},
-      {"isdigit", {}, [](const Value& s, const BoundArgs&) -> Result<Value> {
+      {"isdigit",
+       {},
+       [](const Value& s, const BoundArgs&) -> Result<Value> {
          const std::string& t = s.as_string();
-         return Value(!t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }));
+         return Value(!t.empty() &&
+                      std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }));
        }},
-      {"isspace", {}, [](const Value& s, const BoundArgs&) -> Result<Value> {
+      {"isspace",
+       {},
+       [](const Value& s, const BoundArgs&) -> Result<Value> {
          auto cps = DecodeUtf8(s.as_string());
          return Value(!cps.empty() && std::all_of(cps.begin(), cps.end(), IsPythonSpace));
        }},
@@ -157,22 +207,30 @@ const std::vector<MethodSpec>& StringMethods() {
 
 const std::vector<MethodSpec>& DictMethods() {
   static const std::vector<MethodSpec> kMethods = {
-      {"get", {"key", "default"},
+      {"get",
+       {"key", "default"},
        [](const Value& d, const BoundArgs& a) -> Result<Value> {
          const Value* v = a[0] ? d.as_dict().Find(*a[0]) : nullptr;
          return v != nullptr ? *v : a[1].value_or(Value(None{}));
        }},
-      {"items", {}, [](const Value& d, const BoundArgs&) -> Result<Value> {
+      {"items",
+       {},
+       [](const Value& d, const BoundArgs&) -> Result<Value> {
          std::vector<Value> pairs;
-         for (const auto& [k, v] : d.as_dict().entries) pairs.push_back(Value::MakeList({k, v}, true));
+         for (const auto& [k, v] : d.as_dict().entries)
+           pairs.push_back(Value::MakeList({k, v}, true));
          return Value::MakeList(std::move(pairs));
        }},
-      {"keys", {}, [](const Value& d, const BoundArgs&) -> Result<Value> {
+      {"keys",
+       {},
+       [](const Value& d, const BoundArgs&) -> Result<Value> {
          std::vector<Value> keys;
          for (const auto& [k, v] : d.as_dict().entries) keys.push_back(k);
          return Value::MakeList(std::move(keys));
        }},
-      {"values", {}, [](const Value& d, const BoundArgs&) -> Result<Value> {
+      {"values",
+       {},
+       [](const Value& d, const BoundArgs&) -> Result<Value> {
          std::vector<Value> values;
          for (const auto& [k, v] : d.as_dict().entries) values.push_back(v);
          return Value::MakeList(std::move(values));
@@ -184,7 +242,8 @@ const std::vector<MethodSpec>& DictMethods() {
 
 const std::vector<MethodSpec>& ListMethods() {
   static const std::vector<MethodSpec> kMethods = {
-      {"index", {"value"},
+      {"index",
+       {"value"},
        [](const Value& l, const BoundArgs& a) -> Result<Value> {
          const auto& items = l.as_list().items;
          for (size_t i = 0; i < items.size(); ++i) {
@@ -192,7 +251,8 @@ const std::vector<MethodSpec>& ListMethods() {
          }
          return InvalidArgument(PyRepr(a[0].value_or(Value())) + " is not in list");
        }},
-      {"count", {"value"},
+      {"count",
+       {"value"},
        [](const Value& l, const BoundArgs& a) -> Result<Value> {
          int64_t n = 0;
          for (const Value& v : l.as_list().items) n += a[0] && ValuesEqual(v, *a[0]);
@@ -204,9 +264,12 @@ const std::vector<MethodSpec>& ListMethods() {
 
 // Methods the immutable sandbox refuses.
 bool IsMutatingMethod(const Value& object, std::string_view name) {
-  static constexpr std::array<std::string_view, 7> kList = {"append", "extend", "insert", "pop", "remove", "clear", "sort"};
-  static constexpr std::array<std::string_view, 6> kDict = {"pop", "popitem", "setdefault", "update", "clear", "__setitem__"};
-  if (object.is_list()) return std::find(kList.begin(), kList.end(), name) != kList.end() || name == "reverse";
+  static constexpr std::array<std::string_view, 7> kList = {"append", "extend", "insert", "pop",
+                                                            "remove", "clear",  "sort"};
+  static constexpr std::array<std::string_view, 6> kDict = {"pop",    "popitem", "setdefault",
+                                                            "update", "clear",   "__setitem__"};
+  if (object.is_list())
+    return std::find(kList.begin(), kList.end(), name) != kList.end() || name == "reverse";
   if (object.is_dict()) return std::find(kDict.begin(), kDict.end(), name) != kDict.end();
   return false;
 }
@@ -219,19 +282,24 @@ Result<std::optional<Value>> BoundMethod(const Value& object, const std::string&
                            "' object is unsafe: templates may not modify lists or dicts");
   }
   const std::vector<MethodSpec>* table = nullptr;
-  if (object.is_string()) table = &StringMethods();
-  else if (object.is_dict()) table = &DictMethods();
-  else if (object.is_list()) table = &ListMethods();
+  if (object.is_string())
+    table = &StringMethods();
+  else if (object.is_dict())
+    table = &DictMethods();
+  else if (object.is_list())
+    table = &ListMethods();
   if (table == nullptr) return std::optional<Value>();
   if (object.is_string() && name == "format") {
     return std::optional<Value>(Value::MakeCallable(
-        "str.format", [self = object](const CallArgs& args, Evaluator&) { return Format(self, args); }));
+        "str.format",
+        [self = object](const CallArgs& args, Evaluator&) { return Format(self, args); }));
   }
   for (const MethodSpec& spec : *table) {
     if (spec.name != name) continue;
     std::string qualified = TypeName(object) + "." + std::string(spec.name);
     return std::optional<Value>(Value::MakeCallable(
-        qualified, [self = object, &spec, qualified](const CallArgs& args, Evaluator&) -> Result<Value> {
+        qualified,
+        [self = object, &spec, qualified](const CallArgs& args, Evaluator&) -> Result<Value> {
           ER_ASSIGN_OR_RETURN(BoundArgs bound, BindArgs(qualified, args, spec.params));
           return spec.method(self, bound);
         }));

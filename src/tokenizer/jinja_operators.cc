@@ -13,8 +13,8 @@ namespace edgereason::jinja {
 namespace {
 
 Status TypeError(std::string_view op, const Value& a, const Value& b) {
-  return InvalidArgument("unsupported operand type(s) for " + std::string(op) + ": '" + TypeName(a) + "' and '" +
-                         TypeName(b) + "'");
+  return InvalidArgument("unsupported operand type(s) for " + std::string(op) + ": '" +
+                         TypeName(a) + "' and '" + TypeName(b) + "'");
 }
 
 Result<Value> Repeat(const Value& sequence, int64_t times) {
@@ -22,7 +22,8 @@ Result<Value> Repeat(const Value& sequence, int64_t times) {
   if (sequence.is_string()) {
     const std::string& s = sequence.as_string();
     if (!s.empty() && static_cast<uint64_t>(times) > kMaxValueBytes / s.size()) {
-      return OutOfRange("string repetition would exceed " + std::to_string(kMaxValueBytes) + " bytes");
+      return OutOfRange("string repetition would exceed " + std::to_string(kMaxValueBytes) +
+                        " bytes");
     }
     std::string out;
     out.reserve(s.size() * static_cast<size_t>(times));
@@ -30,11 +31,13 @@ Result<Value> Repeat(const Value& sequence, int64_t times) {
     return Value(std::move(out));
   }
   const auto& list = sequence.as_list();
-  if (!list.items.empty() && static_cast<uint64_t>(times) > kMaxValueBytes / 64 / list.items.size()) {
+  if (!list.items.empty() &&
+      static_cast<uint64_t>(times) > kMaxValueBytes / 64 / list.items.size()) {
     return OutOfRange("list repetition is too large");
   }
   std::vector<Value> items;
-  for (int64_t i = 0; i < times; ++i) items.insert(items.end(), list.items.begin(), list.items.end());
+  for (int64_t i = 0; i < times; ++i)
+    items.insert(items.end(), list.items.begin(), list.items.end());
   return Value::MakeList(std::move(items), list.is_tuple);
 }
 
@@ -48,7 +51,8 @@ Result<Value> Arithmetic(std::string_view op, const Value& a, const Value& b) {
     if (op == "*" && !__builtin_mul_overflow(x, y, &r)) return Value(r);
     if (op == "//" || op == "%") {
       if (y == 0) return InvalidArgument("integer division or modulo by zero");
-      if (x == std::numeric_limits<int64_t>::min() && y == -1) return OutOfRange("integer overflow");
+      if (x == std::numeric_limits<int64_t>::min() && y == -1)
+        return OutOfRange("integer overflow");
       int64_t q = x / y;
       int64_t m = x % y;
       if (m != 0 && ((m < 0) != (y < 0))) {
@@ -91,8 +95,10 @@ Result<Value> Arithmetic(std::string_view op, const Value& a, const Value& b) {
 // Python's `'%s' % value` for the conversions templates use.
 Result<Value> PercentFormat(const std::string& format, const Value& args) {
   std::vector<Value> values;
-  if (args.is_list() && args.as_list().is_tuple) values = args.as_list().items;
-  else values.push_back(args);
+  if (args.is_list() && args.as_list().is_tuple)
+    values = args.as_list().items;
+  else
+    values.push_back(args);
   std::string out;
   size_t next = 0;
   for (size_t i = 0; i < format.size(); ++i) {
@@ -101,7 +107,9 @@ Result<Value> PercentFormat(const std::string& format, const Value& args) {
       continue;
     }
     size_t spec_start = ++i;
-    while (i < format.size() && std::string_view("-+ #0123456789.").find(format[i]) != std::string_view::npos) ++i;
+    while (i < format.size() &&
+           std::string_view("-+ #0123456789.").find(format[i]) != std::string_view::npos)
+      ++i;
     if (i >= format.size()) return InvalidArgument("incomplete format");
     char conversion = format[i];
     if (conversion == '%') {
@@ -116,18 +124,23 @@ Result<Value> PercentFormat(const std::string& format, const Value& args) {
       std::string text = conversion == 's' ? PyStr(v) : PyRepr(v);
       std::snprintf(buffer, sizeof(buffer), (spec + "s").c_str(), text.c_str());
       out += text.size() >= sizeof(buffer) ? text : std::string(buffer);
-    } else if (std::string_view("dixXo").find(conversion) != std::string_view::npos && v.is_number()) {
-      std::snprintf(buffer, sizeof(buffer), (spec + "ll" + (conversion == 'i' ? 'd' : conversion)).c_str(),
+    } else if (std::string_view("dixXo").find(conversion) != std::string_view::npos &&
+               v.is_number()) {
+      std::snprintf(buffer, sizeof(buffer),
+                    (spec + "ll" + (conversion == 'i' ? 'd' : conversion)).c_str(),
                     static_cast<long long>(v.is_float() ? std::trunc(v.as_double()) : v.as_int()));
       out += buffer;
-    } else if (std::string_view("feEgG").find(conversion) != std::string_view::npos && v.is_number()) {
+    } else if (std::string_view("feEgG").find(conversion) != std::string_view::npos &&
+               v.is_number()) {
       std::snprintf(buffer, sizeof(buffer), (spec + conversion).c_str(), v.as_double());
       out += buffer;
     } else {
-      return InvalidArgument(std::string("unsupported format conversion '%") + conversion + "' for " + TypeName(v));
+      return InvalidArgument(std::string("unsupported format conversion '%") + conversion +
+                             "' for " + TypeName(v));
     }
   }
-  if (next < values.size()) return InvalidArgument("not all arguments converted during string formatting");
+  if (next < values.size())
+    return InvalidArgument("not all arguments converted during string formatting");
   return Value(std::move(out));
 }
 
@@ -154,7 +167,8 @@ Result<Value> ApplyBinary(std::string_view op, const Value& a, const Value& b) {
   if (a.is_number() && b.is_number()) return Arithmetic(op, a, b);
   if (op == "+") {
     if (a.is_string() && b.is_string()) {
-      if (a.as_string().size() + b.as_string().size() > kMaxValueBytes) return OutOfRange("string is too large");
+      if (a.as_string().size() + b.as_string().size() > kMaxValueBytes)
+        return OutOfRange("string is too large");
       return Value(a.as_string() + b.as_string());
     }
     if (a.is_list() && b.is_list() && a.as_list().is_tuple == b.as_list().is_tuple) {
@@ -173,10 +187,13 @@ Result<Value> ApplyBinary(std::string_view op, const Value& a, const Value& b) {
 
 Result<Value> ApplyUnary(std::string_view op, const Value& operand) {
   if (operand.is_undefined()) return UndefinedError(operand);
-  if (!operand.is_number()) return InvalidArgument("bad operand type for unary " + std::string(op) + ": '" + TypeName(operand) + "'");
+  if (!operand.is_number())
+    return InvalidArgument("bad operand type for unary " + std::string(op) + ": '" +
+                           TypeName(operand) + "'");
   if (op == "+") return operand.is_bool() ? Value(operand.as_int()) : operand;
   if (operand.is_float()) return Value(-operand.as_double());
-  if (operand.as_int() == std::numeric_limits<int64_t>::min()) return OutOfRange("integer overflow");
+  if (operand.as_int() == std::numeric_limits<int64_t>::min())
+    return OutOfRange("integer overflow");
   return Value(-operand.as_int());
 }
 
@@ -193,8 +210,8 @@ Result<bool> Compare(std::string_view op, const Value& a, const Value& b) {
   bool swap = op == ">" || op == "<=";
   std::optional<bool> less = swap ? ValueLess(b, a) : ValueLess(a, b);
   if (!less) {
-    return InvalidArgument("'" + std::string(op) + "' not supported between instances of '" + TypeName(a) + "' and '" +
-                           TypeName(b) + "'");
+    return InvalidArgument("'" + std::string(op) + "' not supported between instances of '" +
+                           TypeName(a) + "' and '" + TypeName(b) + "'");
   }
   return (op == "<" || op == ">") ? *less : !*less;
 }
@@ -202,7 +219,8 @@ Result<bool> Compare(std::string_view op, const Value& a, const Value& b) {
 Result<bool> Contains(const Value& container, const Value& item) {
   if (container.is_string()) {
     if (!item.is_string()) {
-      return InvalidArgument("'in <string>' requires string as left operand, not " + TypeName(item));
+      return InvalidArgument("'in <string>' requires string as left operand, not " +
+                             TypeName(item));
     }
     return container.as_string().find(item.as_string()) != std::string::npos;
   }
@@ -219,8 +237,10 @@ Result<bool> Contains(const Value& container, const Value& item) {
 
 Result<std::vector<Value>> Iterate(const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::kUndefined: return std::vector<Value>{};
-    case Value::Kind::kList: return value.as_list().items;
+    case Value::Kind::kUndefined:
+      return std::vector<Value>{};
+    case Value::Kind::kList:
+      return value.as_list().items;
     case Value::Kind::kDict: {
       std::vector<Value> keys;
       for (const auto& [k, v] : value.as_dict().entries) keys.push_back(k);
@@ -235,17 +255,23 @@ Result<std::vector<Value>> Iterate(const Value& value) {
       }
       return chars;
     }
-    default: return InvalidArgument("'" + TypeName(value) + "' object is not iterable");
+    default:
+      return InvalidArgument("'" + TypeName(value) + "' object is not iterable");
   }
 }
 
 Result<int64_t> Length(const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::kUndefined: return int64_t{0};
-    case Value::Kind::kString: return static_cast<int64_t>(CodePointCount(value.as_string()));
-    case Value::Kind::kList: return static_cast<int64_t>(value.as_list().items.size());
-    case Value::Kind::kDict: return static_cast<int64_t>(value.as_dict().entries.size());
-    default: return InvalidArgument("object of type '" + TypeName(value) + "' has no len()");
+    case Value::Kind::kUndefined:
+      return int64_t{0};
+    case Value::Kind::kString:
+      return static_cast<int64_t>(CodePointCount(value.as_string()));
+    case Value::Kind::kList:
+      return static_cast<int64_t>(value.as_list().items.size());
+    case Value::Kind::kDict:
+      return static_cast<int64_t>(value.as_dict().entries.size());
+    default:
+      return InvalidArgument("object of type '" + TypeName(value) + "' has no len()");
   }
 }
 
@@ -289,7 +315,8 @@ Result<Value> GetItem(const Value& object, const Value& key) {
     }
     ER_ASSIGN_OR_RETURN(std::optional<Value> method, BoundMethod(object, key.as_string()));
     if (method) return *method;
-    return Value::MakeUndefined(ObjectDescription(object) + " has no attribute '" + key.as_string() + "'");
+    return Value::MakeUndefined(ObjectDescription(object) + " has no attribute '" +
+                                key.as_string() + "'");
   }
   return Value::MakeUndefined(ObjectDescription(object) + " has no element " + PyRepr(key));
 }
@@ -305,7 +332,8 @@ Result<std::optional<int64_t>> SliceBound(const std::optional<Value>& bound) {
 }  // namespace
 
 Result<Value> GetSlice(const Value& object, const std::optional<Value>& start_value,
-                       const std::optional<Value>& stop_value, const std::optional<Value>& step_value) {
+                       const std::optional<Value>& stop_value,
+                       const std::optional<Value>& step_value) {
   if (object.is_undefined()) return UndefinedError(object);
   ER_ASSIGN_OR_RETURN(auto start, SliceBound(start_value));
   ER_ASSIGN_OR_RETURN(auto stop, SliceBound(stop_value));
@@ -334,7 +362,8 @@ Result<Value> GetSlice(const Value& object, const std::optional<Value>& start_va
   int64_t begin = adjust(start, step > 0 ? 0 : size - 1);
   int64_t end = adjust(stop, step > 0 ? size : -1);
   std::vector<size_t> picks;
-  for (int64_t i = begin; step > 0 ? i < end : i > end; i += step) picks.push_back(static_cast<size_t>(i));
+  for (int64_t i = begin; step > 0 ? i < end : i > end; i += step)
+    picks.push_back(static_cast<size_t>(i));
   if (object.is_string()) {
     std::string out;
     for (size_t i : picks) AppendUtf8(cps[i], out);

@@ -39,7 +39,7 @@ Result<int64_t> Length(const Value& value);
 Result<Value> GetAttribute(const Value& object, const std::string& name);
 Result<Value> GetItem(const Value& object, const Value& key);
 // `obj[start:stop:step]`; absent bounds are nullopt.
-Result<Value> GetSlice(const Value& object, const std::optional<Value>& start, const std::optional<Value>& stop,
-                       const std::optional<Value>& step);
+Result<Value> GetSlice(const Value& object, const std::optional<Value>& start,
+                       const std::optional<Value>& stop, const std::optional<Value>& step);
 
 }  // namespace edgereason::jinja

@@ -29,8 +29,8 @@ class StatementParser {
 
   // Parses until a `{% <one of stop_words> %}`; leaves the cursor on that name.
   // `opener` and `opener_line` describe the block being closed, for errors.
-  Result<Body> ParseBody(std::initializer_list<std::string_view> stop_words, const std::string& opener,
-                         int opener_line) {
+  Result<Body> ParseBody(std::initializer_list<std::string_view> stop_words,
+                         const std::string& opener, int opener_line) {
     ER_RETURN_IF_ERROR(c_.Enter());
     Body body;
     while (true) {
@@ -38,8 +38,9 @@ class StatementParser {
       if (token.kind == TokenKind::kEnd) {
         c_.Leave();
         if (stop_words.size() == 0) return body;
-        return c_.ErrorAt(token, "unexpected end of template: the '" + opener + "' block opened on line " +
-                                  std::to_string(opener_line) + " was never closed (expected 'end" + opener + "')");
+        return c_.ErrorAt(token, "unexpected end of template: the '" + opener +
+                                     "' block opened on line " + std::to_string(opener_line) +
+                                     " was never closed (expected 'end" + opener + "')");
       }
       if (token.kind == TokenKind::kText) {
         auto text = NewStatement(StmtKind::kText, token.line);
@@ -82,7 +83,8 @@ class StatementParser {
     if (word == "generation") return ParseScope("generation");
     if (word == "break" || word == "continue") {
       if (loop_depth_ == 0) return c_.ErrorAt(keyword, "'" + word + "' outside a for loop");
-      auto stmt = NewStatement(word == "break" ? StmtKind::kBreak : StmtKind::kContinue, c_.Next().line);
+      auto stmt =
+          NewStatement(word == "break" ? StmtKind::kBreak : StmtKind::kContinue, c_.Next().line);
       ER_RETURN_IF_ERROR(c_.ExpectBlockEnd());
       return stmt;
     }
@@ -131,10 +133,10 @@ class StatementParser {
     auto stmt = NewStatement(StmtKind::kFor, c_.Next().line);
     ER_ASSIGN_OR_RETURN(stmt->targets, ParseTargetNames());
     if (!c_.AcceptName("in")) return c_.Unexpected("'in'");
-    ER_ASSIGN_OR_RETURN(stmt->expr, expressions_.ParseTuple());
+    ER_ASSIGN_OR_RETURN(stmt->expr, expressions_.ParseTuple(/*allow_conditional=*/false));
     if (c_.AcceptName("if")) {
-    ER_ASSIGN_OR_RETURN(stmt->loop_filter, expressions_.ParseExpression());
-  }
+      ER_ASSIGN_OR_RETURN(stmt->loop_filter, expressions_.ParseExpression());
+    }
     stmt->recursive = c_.AcceptName("recursive");
     ER_RETURN_IF_ERROR(c_.ExpectBlockEnd());
     ++loop_depth_;
@@ -166,8 +168,8 @@ class StatementParser {
     if (stmt->targets.size() != 1 || !stmt->attribute.empty()) return c_.Unexpected("'='");
     stmt->kind = StmtKind::kSetBlock;
     if (c_.IsOp("|")) {
-    ER_ASSIGN_OR_RETURN(stmt->filter, expressions_.ParseFilters(nullptr));
-  }
+      ER_ASSIGN_OR_RETURN(stmt->filter, expressions_.ParseFilters(nullptr));
+    }
     ER_RETURN_IF_ERROR(c_.ExpectBlockEnd());
     ER_ASSIGN_OR_RETURN(stmt->body, ParseBody({"endset"}, "set", stmt->line));
     c_.Skip();
@@ -183,8 +185,8 @@ class StatementParser {
       MacroParam param;
       ER_ASSIGN_OR_RETURN(param.name, c_.ExpectName("a parameter name"));
       if (c_.AcceptOp("=")) {
-    ER_ASSIGN_OR_RETURN(param.default_value, expressions_.ParseExpression());
-  }
+        ER_ASSIGN_OR_RETURN(param.default_value, expressions_.ParseExpression());
+      }
       params.push_back(std::move(param));
     }
     return Status::Ok();
@@ -208,7 +210,8 @@ class StatementParser {
     auto stmt = NewStatement(StmtKind::kCallBlock, c_.Next().line);
     if (c_.IsOp("(")) ER_RETURN_IF_ERROR(ParseParams(stmt->params));
     ER_ASSIGN_OR_RETURN(stmt->expr, expressions_.ParseExpression());
-    if (stmt->expr->kind != ExprKind::kCall) return c_.ErrorAt(c_.Peek(), "'call' needs a macro call");
+    if (stmt->expr->kind != ExprKind::kCall)
+      return c_.ErrorAt(c_.Peek(), "'call' needs a macro call");
     ER_RETURN_IF_ERROR(c_.ExpectBlockEnd());
     ER_ASSIGN_OR_RETURN(stmt->body, ParseBody({"endcall"}, "call", stmt->line));
     c_.Skip();
@@ -242,7 +245,8 @@ class StatementParser {
 
 }  // namespace
 
-Result<std::unique_ptr<Template>> ParseTemplate(const std::string& source, const std::string& origin) {
+Result<std::unique_ptr<Template>> ParseTemplate(const std::string& source,
+                                                const std::string& origin) {
   ER_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(source, origin));
   StatementParser parser(std::move(tokens), origin);
   ER_ASSIGN_OR_RETURN(Body body, parser.ParseAll());

@@ -11,6 +11,7 @@
 namespace edgereason::jinja {
 
 // Lexes and parses; errors read "<origin>:<line>:<column>: <what>".
-Result<std::unique_ptr<Template>> ParseTemplate(const std::string& source, const std::string& origin);
+Result<std::unique_ptr<Template>> ParseTemplate(const std::string& source,
+                                                const std::string& origin);
 
 }  // namespace edgereason::jinja

@@ -44,8 +44,8 @@ size_t CodePointCount(std::string_view text) {
 
 bool IsPythonSpace(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-         c == 0x202F || c == 0x205F || c == 0x3000;
+         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+         c == 0x205F || c == 0x3000;
 }
 
 std::string StripPython(std::string_view text, const std::string* chars, bool left, bool right) {
@@ -81,13 +81,21 @@ bool IsCased(char32_t c) {
 
 std::string ToUpper(std::string_view text) {
   std::string out;
-  for (char32_t c : DecodeUtf8(text)) AppendUtf8(utf8proc_toupper(static_cast<utf8proc_int32_t>(c)), out);
+  for (char32_t c : DecodeUtf8(text)) {
+    // Python uses the full case mapping, where sharp s becomes two letters.
+    if (c == 0xDF) {
+      out += "SS";
+      continue;
+    }
+    AppendUtf8(utf8proc_toupper(static_cast<utf8proc_int32_t>(c)), out);
+  }
   return out;
 }
 
 std::string ToLower(std::string_view text) {
   std::string out;
-  for (char32_t c : DecodeUtf8(text)) AppendUtf8(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)), out);
+  for (char32_t c : DecodeUtf8(text))
+    AppendUtf8(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)), out);
   return out;
 }
 
@@ -114,7 +122,8 @@ std::string Capitalize(std::string_view text) {
   return out;
 }
 
-std::vector<std::string> SplitPython(std::string_view text, const std::string* sep, int64_t maxsplit) {
+std::vector<std::string> SplitPython(std::string_view text, const std::string* sep,
+                                     int64_t maxsplit) {
   std::vector<std::string> parts;
   if (sep != nullptr) {
     size_t start = 0;
@@ -166,7 +175,8 @@ std::vector<std::string> SplitLines(std::string_view text) {
   return lines;
 }
 
-std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to, int64_t count) {
+std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to,
+                       int64_t count) {
   std::string out;
   if (from.empty()) {
     // Python inserts `to` between every code point (and at both ends).
@@ -199,7 +209,9 @@ std::string ReplaceAll(std::string_view text, std::string_view from, std::string
 int64_t CountOccurrences(std::string_view text, std::string_view sub) {
   if (sub.empty()) return static_cast<int64_t>(CodePointCount(text)) + 1;
   int64_t n = 0;
-  for (size_t pos = text.find(sub); pos != std::string_view::npos; pos = text.find(sub, pos + sub.size())) ++n;
+  for (size_t pos = text.find(sub); pos != std::string_view::npos;
+       pos = text.find(sub, pos + sub.size()))
+    ++n;
   return n;
 }
 

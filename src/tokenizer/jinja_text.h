@@ -25,11 +25,13 @@ std::string ToLower(std::string_view text);
 std::string ToTitle(std::string_view text);
 std::string Capitalize(std::string_view text);
 // str.split(sep, maxsplit); sep null splits on runs of whitespace.
-std::vector<std::string> SplitPython(std::string_view text, const std::string* sep, int64_t maxsplit);
+std::vector<std::string> SplitPython(std::string_view text, const std::string* sep,
+                                     int64_t maxsplit);
 // str.splitlines() (without keepends).
 std::vector<std::string> SplitLines(std::string_view text);
 // str.replace(old, new, count); count < 0 replaces all.
-std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to, int64_t count);
+std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to,
+                       int64_t count);
 // str.count(sub) (non-overlapping).
 int64_t CountOccurrences(std::string_view text, std::string_view sub);
 

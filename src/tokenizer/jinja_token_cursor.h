@@ -22,9 +22,12 @@ inline constexpr int kMaxParseNesting = 200;
 
 class TokenCursor {
  public:
-  TokenCursor(std::vector<Token> tokens, const std::string& origin) : tokens_(std::move(tokens)), origin_(origin) {}
+  TokenCursor(std::vector<Token> tokens, const std::string& origin)
+      : tokens_(std::move(tokens)), origin_(origin) {}
 
-  const Token& Peek(size_t ahead = 0) const { return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)]; }
+  const Token& Peek(size_t ahead = 0) const {
+    return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)];
+  }
   const Token& Next() { return tokens_[std::min(pos_++, tokens_.size() - 1)]; }
   bool IsOp(std::string_view op, size_t ahead = 0) const {
     return Peek(ahead).kind == TokenKind::kOperator && Peek(ahead).text == op;
@@ -45,20 +48,28 @@ class TokenCursor {
 
   static std::string Describe(const Token& token) {
     switch (token.kind) {
-      case TokenKind::kText: return "template text";
-      case TokenKind::kVariableBegin: return "'{{'";
-      case TokenKind::kVariableEnd: return "'}}'";
-      case TokenKind::kBlockBegin: return "'{%'";
-      case TokenKind::kBlockEnd: return "'%}'";
-      case TokenKind::kEnd: return "end of template";
-      case TokenKind::kString: return "string literal";
-      default: return "'" + token.text + "'";
+      case TokenKind::kText:
+        return "template text";
+      case TokenKind::kVariableBegin:
+        return "'{{'";
+      case TokenKind::kVariableEnd:
+        return "'}}'";
+      case TokenKind::kBlockBegin:
+        return "'{%'";
+      case TokenKind::kBlockEnd:
+        return "'%}'";
+      case TokenKind::kEnd:
+        return "end of template";
+      case TokenKind::kString:
+        return "string literal";
+      default:
+        return "'" + token.text + "'";
     }
   }
 
   Status ErrorAt(const Token& token, const std::string& what) const {
-    return InvalidArgument(origin_ + ":" + std::to_string(token.line) + ":" + std::to_string(token.column) + ": " +
-                           what);
+    return InvalidArgument(origin_ + ":" + std::to_string(token.line) + ":" +
+                           std::to_string(token.column) + ": " + what);
   }
   Status Unexpected(const std::string& expected) const {
     return ErrorAt(Peek(), "expected " + expected + ", found " + Describe(Peek()));

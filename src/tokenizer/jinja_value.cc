@@ -43,10 +43,11 @@ const Value* CallArgs::Keyword(std::string_view name) const {
 }
 
 Result<BoundArgs> BindArgs(std::string_view function, const CallArgs& args,
-                          const std::vector<std::string_view>& params) {
+                           const std::vector<std::string_view>& params) {
   if (args.positional.size() > params.size()) {
-    return InvalidArgument(std::string(function) + "() takes at most " + std::to_string(params.size()) +
-                           " arguments (" + std::to_string(args.positional.size()) + " given)");
+    return InvalidArgument(std::string(function) + "() takes at most " +
+                           std::to_string(params.size()) + " arguments (" +
+                           std::to_string(args.positional.size()) + " given)");
   }
   BoundArgs bound(params.size());
   for (size_t i = 0; i < args.positional.size(); ++i) bound[i] = args.positional[i];
@@ -54,9 +55,12 @@ Result<BoundArgs> BindArgs(std::string_view function, const CallArgs& args,
     size_t i = 0;
     while (i < params.size() && params[i] != name) ++i;
     if (i == params.size()) {
-      return InvalidArgument(std::string(function) + "() got an unexpected keyword argument '" + name + "'");
+      return InvalidArgument(std::string(function) + "() got an unexpected keyword argument '" +
+                             name + "'");
     }
-    if (bound[i]) return InvalidArgument(std::string(function) + "() got multiple values for argument '" + name + "'");
+    if (bound[i])
+      return InvalidArgument(std::string(function) + "() got multiple values for argument '" +
+                             name + "'");
     bound[i] = value;
   }
   return bound;
@@ -96,26 +100,39 @@ Value Value::MakeCallable(std::string name, NativeFunction function) {
 
 const void* Value::identity() const {
   switch (kind()) {
-    case Kind::kList: return &as_list();
-    case Kind::kDict: return &as_dict();
-    case Kind::kNamespace: return &as_namespace();
-    case Kind::kCallable: return &as_callable();
-    default: return nullptr;
+    case Kind::kList:
+      return &as_list();
+    case Kind::kDict:
+      return &as_dict();
+    case Kind::kNamespace:
+      return &as_namespace();
+    case Kind::kCallable:
+      return &as_callable();
+    default:
+      return nullptr;
   }
 }
 
 bool Value::Truthy() const {
   switch (kind()) {
     case Kind::kUndefined:
-    case Kind::kNone: return false;
-    case Kind::kBool: return as_bool();
-    case Kind::kInt: return as_int() != 0;
-    case Kind::kFloat: return as_double() != 0.0;
-    case Kind::kString: return !as_string().empty();
-    case Kind::kList: return !as_list().items.empty();
-    case Kind::kDict: return !as_dict().entries.empty();
+    case Kind::kNone:
+      return false;
+    case Kind::kBool:
+      return as_bool();
+    case Kind::kInt:
+      return as_int() != 0;
+    case Kind::kFloat:
+      return as_double() != 0.0;
+    case Kind::kString:
+      return !as_string().empty();
+    case Kind::kList:
+      return !as_list().items.empty();
+    case Kind::kDict:
+      return !as_dict().entries.empty();
     case Kind::kNamespace:
-    case Kind::kCallable: return true;
+    case Kind::kCallable:
+      return true;
   }
   return false;
 }
@@ -128,8 +145,10 @@ bool ValuesEqual(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
     case Value::Kind::kUndefined:
-    case Value::Kind::kNone: return true;
-    case Value::Kind::kString: return a.as_string() == b.as_string();
+    case Value::Kind::kNone:
+      return true;
+    case Value::Kind::kString:
+      return a.as_string() == b.as_string();
     case Value::Kind::kList: {
       const auto& x = a.as_list();
       const auto& y = b.as_list();
@@ -150,7 +169,8 @@ bool ValuesEqual(const Value& a, const Value& b) {
       }
       return true;
     }
-    default: return a.identity() == b.identity();
+    default:
+      return a.identity() == b.identity();
   }
 }
 
@@ -175,16 +195,26 @@ std::optional<bool> ValueLess(const Value& a, const Value& b) {
 
 std::string TypeName(const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::kUndefined: return "Undefined";
-    case Value::Kind::kNone: return "NoneType";
-    case Value::Kind::kBool: return "bool";
-    case Value::Kind::kInt: return "int";
-    case Value::Kind::kFloat: return "float";
-    case Value::Kind::kString: return "str";
-    case Value::Kind::kList: return value.as_list().is_tuple ? "tuple" : "list";
-    case Value::Kind::kDict: return "dict";
-    case Value::Kind::kNamespace: return "Namespace";
-    case Value::Kind::kCallable: return "function";
+    case Value::Kind::kUndefined:
+      return "Undefined";
+    case Value::Kind::kNone:
+      return "NoneType";
+    case Value::Kind::kBool:
+      return "bool";
+    case Value::Kind::kInt:
+      return "int";
+    case Value::Kind::kFloat:
+      return "float";
+    case Value::Kind::kString:
+      return "str";
+    case Value::Kind::kList:
+      return value.as_list().is_tuple ? "tuple" : "list";
+    case Value::Kind::kDict:
+      return "dict";
+    case Value::Kind::kNamespace:
+      return "Namespace";
+    case Value::Kind::kCallable:
+      return "function";
   }
   return "object";
 }

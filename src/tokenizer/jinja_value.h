@@ -63,7 +63,8 @@ struct CallArgs {
 // positionals first, then keywords; surplus or unknown arguments are errors
 // naming `function`. Unfilled parameters come back as nullopt.
 using BoundArgs = std::vector<std::optional<Value>>;
-Result<BoundArgs> BindArgs(std::string_view function, const CallArgs& args, const std::vector<std::string_view>& params);
+Result<BoundArgs> BindArgs(std::string_view function, const CallArgs& args,
+                           const std::vector<std::string_view>& params);
 
 using NativeFunction = std::function<Result<Value>(const CallArgs&, Evaluator&)>;
 
@@ -74,22 +75,37 @@ struct CallableData {
 
 class Value {
  public:
-  enum class Kind { kUndefined, kNone, kBool, kInt, kFloat, kString, kList, kDict, kNamespace, kCallable };
+  enum class Kind {
+    kUndefined,
+    kNone,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kList,
+    kDict,
+    kNamespace,
+    kCallable
+  };
 
   Value() : data_(Undefined{}) {}
-  Value(None) : data_(None{}) {}                                    // NOLINT
-  Value(bool b) : data_(b) {}                                       // NOLINT
-  Value(int64_t i) : data_(i) {}                                    // NOLINT
-  Value(int i) : data_(static_cast<int64_t>(i)) {}                  // NOLINT
-  Value(double d) : data_(d) {}                                     // NOLINT
-  Value(std::string s) : data_(std::move(s)) {}                     // NOLINT
-  Value(const char* s) : data_(std::string(s)) {}                   // NOLINT
-  Value(std::shared_ptr<const ListData> l) : data_(std::move(l)) {} // NOLINT
-  Value(std::shared_ptr<const DictData> d) : data_(std::move(d)) {} // NOLINT
-  Value(std::shared_ptr<NamespaceData> n) : data_(std::move(n)) {}  // NOLINT
+  Value(None) : data_(None{}) {}                                         // NOLINT
+  Value(bool b) : data_(b) {}                                            // NOLINT
+  Value(int64_t i) : data_(i) {}                                         // NOLINT
+  Value(int i) : data_(static_cast<int64_t>(i)) {}                       // NOLINT
+  Value(double d) : data_(d) {}                                          // NOLINT
+  Value(std::string s) : data_(std::move(s)) {}                          // NOLINT
+  Value(const char* s) : data_(std::string(s)) {}                        // NOLINT
+  Value(std::shared_ptr<const ListData> l) : data_(std::move(l)) {}      // NOLINT
+  Value(std::shared_ptr<const DictData> d) : data_(std::move(d)) {}      // NOLINT
+  Value(std::shared_ptr<NamespaceData> n) : data_(std::move(n)) {}       // NOLINT
   Value(std::shared_ptr<const CallableData> c) : data_(std::move(c)) {}  // NOLINT
 
-  static Value MakeUndefined(std::string hint) { Value v; v.data_ = Undefined{std::move(hint)}; return v; }
+  static Value MakeUndefined(std::string hint) {
+    Value v;
+    v.data_ = Undefined{std::move(hint)};
+    return v;
+  }
   static Value MakeList(std::vector<Value> items, bool is_tuple = false);
   static Value MakeDict(std::vector<std::pair<Value, Value>> entries);
   static Value MakeCallable(std::string name, NativeFunction function);
@@ -114,12 +130,16 @@ class Value {
   // For is_integral() values.
   int64_t as_int() const { return is_bool() ? (as_bool() ? 1 : 0) : std::get<int64_t>(data_); }
   // For is_number() values.
-  double as_double() const { return is_float() ? std::get<double>(data_) : static_cast<double>(as_int()); }
+  double as_double() const {
+    return is_float() ? std::get<double>(data_) : static_cast<double>(as_int());
+  }
   const std::string& as_string() const { return std::get<std::string>(data_); }
   const ListData& as_list() const { return *std::get<std::shared_ptr<const ListData>>(data_); }
   const DictData& as_dict() const { return *std::get<std::shared_ptr<const DictData>>(data_); }
   NamespaceData& as_namespace() const { return *std::get<std::shared_ptr<NamespaceData>>(data_); }
-  const CallableData& as_callable() const { return *std::get<std::shared_ptr<const CallableData>>(data_); }
+  const CallableData& as_callable() const {
+    return *std::get<std::shared_ptr<const CallableData>>(data_);
+  }
   const void* identity() const;  // for `is sameas` on containers
 
   // Python truthiness (Undefined is falsy).

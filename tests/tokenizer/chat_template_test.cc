@@ -31,10 +31,12 @@ struct NamedTemplate {
 
 std::vector<NamedTemplate> RealTemplates() {
   const std::string dir = test::SharedPath("data/qwen2.5-tokenizer/");
-  ordered_json config = ordered_json::parse(ReadFile(dir + "tokenizer_config.json"), nullptr, false);
+  ordered_json config =
+      ordered_json::parse(ReadFile(dir + "tokenizer_config.json"), nullptr, false);
   return {
       {"Qwen2.5-7B-Instruct.jinja", ReadFile(dir + "Qwen-Qwen2.5-7B-Instruct.jinja")},
-      {"DeepSeek-R1-Distill-Qwen-32B.jinja", ReadFile(dir + "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja")},
+      {"DeepSeek-R1-Distill-Qwen-32B.jinja",
+       ReadFile(dir + "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja")},
       {"tokenizer_config.json", config.is_object() ? config.value("chat_template", "") : ""},
   };
 }
@@ -63,25 +65,32 @@ const ordered_json kWeatherTool = ordered_json::parse(R"({
 std::vector<std::pair<std::string, ordered_json>> Conversations() {
   std::vector<std::pair<std::string, ordered_json>> out;
   out.emplace_back("single_turn", ordered_json{{"messages", {Message("user", "What is 2 + 2?")}}});
-  out.emplace_back("system_and_user", ordered_json{{"messages",
-                                                    {Message("system", "You are a terse math tutor."),
-                                                     Message("user", "Integrate x^2.")}}});
-  out.emplace_back("multi_turn", ordered_json{{"messages",
-                                               {Message("user", "Hi!"), Message("assistant", "Hello. How can I help?"),
-                                                Message("user", "Tell me a joke.\nMake it short.")}}});
-  out.emplace_back("thinking_history",
+  out.emplace_back("system_and_user",
                    ordered_json{{"messages",
-                                 {Message("system", "Reason step by step."), Message("user", "Is 91 prime?"),
-                                  Message("assistant", "<think>\n91 = 7 * 13.\n</think>\n\nNo: 91 = 7 × 13."),
-                                  Message("user", "And 97?")}}});
-  out.emplace_back("non_ascii", ordered_json{{"messages",
-                                              {Message("user", "Grüße! 你好，世界 🌍 — «ça va?» ☃"),
-                                               Message("assistant", "こんにちは 👋 Ça va très bien."),
-                                               Message("user", "Ünïcödé\ttabs and \"quotes\" and \\backslashes\\")}}});
+                                 {Message("system", "You are a terse math tutor."),
+                                  Message("user", "Integrate x^2.")}}});
+  out.emplace_back(
+      "multi_turn",
+      ordered_json{{"messages",
+                    {Message("user", "Hi!"), Message("assistant", "Hello. How can I help?"),
+                     Message("user", "Tell me a joke.\nMake it short.")}}});
+  out.emplace_back(
+      "thinking_history",
+      ordered_json{{"messages",
+                    {Message("system", "Reason step by step."), Message("user", "Is 91 prime?"),
+                     Message("assistant", "<think>\n91 = 7 * 13.\n</think>\n\nNo: 91 = 7 × 13."),
+                     Message("user", "And 97?")}}});
+  out.emplace_back(
+      "non_ascii",
+      ordered_json{{"messages",
+                    {Message("user", "Grüße! 你好，世界 🌍 — «ça va?» ☃"),
+                     Message("assistant", "こんにちは 👋 Ça va très bien."),
+                     Message("user", "Ünïcödé\ttabs and \"quotes\" and \\backslashes\\")}}});
   ordered_json qwen_call = Message("assistant", "");
-  qwen_call["tool_calls"] = {{{"type", "function"},
-                              {"function", {{"name", "get_weather"},
-                                            {"arguments", {{"city", "Zürich"}, {"unit", "celsius"}}}}}}};
+  qwen_call["tool_calls"] = {
+      {{"type", "function"},
+       {"function",
+        {{"name", "get_weather"}, {"arguments", {{"city", "Zürich"}, {"unit", "celsius"}}}}}}};
   out.emplace_back("tools_object_arguments",
                    ordered_json{{"tools", {kWeatherTool}},
                                 {"messages",
@@ -90,22 +99,26 @@ std::vector<std::pair<std::string, ordered_json>> Conversations() {
                                   Message("tool", "{\"humidity\": 0.4}"),
                                   Message("assistant", "It is 21 °C and clear in Zürich.")}}});
   ordered_json string_call = Message("assistant", nullptr);
-  string_call["tool_calls"] = {{{"type", "function"},
-                                {"function", {{"name", "get_weather"}, {"arguments", "{\"city\": \"Paris\"}"}}}},
-                               {{"type", "function"},
-                                {"function", {{"name", "get_weather"}, {"arguments", "{\"city\": \"Oslo\"}"}}}}};
-  out.emplace_back("tools_string_arguments",
-                   ordered_json{{"messages",
-                                 {Message("system", "Use tools when needed."),
-                                  Message("user", "Compare Paris and Oslo."), string_call,
-                                  Message("tool", "Paris: 18C"), Message("tool", "Oslo: 9C"),
-                                  Message("assistant", "<think>compare</think>Paris is warmer.")}}});
-  out.emplace_back("tools_with_system",
-                   ordered_json{{"tools", {kWeatherTool, kWeatherTool}},
-                                {"messages", {Message("system", "Be brief."), Message("user", "Weather?")}}});
-  out.emplace_back("system_in_the_middle", ordered_json{{"messages",
-                                                         {Message("user", "a"), Message("system", "b"),
-                                                          Message("assistant", "c")}}});
+  string_call["tool_calls"] = {
+      {{"type", "function"},
+       {"function", {{"name", "get_weather"}, {"arguments", "{\"city\": \"Paris\"}"}}}},
+      {{"type", "function"},
+       {"function", {{"name", "get_weather"}, {"arguments", "{\"city\": \"Oslo\"}"}}}}};
+  out.emplace_back(
+      "tools_string_arguments",
+      ordered_json{
+          {"messages",
+           {Message("system", "Use tools when needed."), Message("user", "Compare Paris and Oslo."),
+            string_call, Message("tool", "Paris: 18C"), Message("tool", "Oslo: 9C"),
+            Message("assistant", "<think>compare</think>Paris is warmer.")}}});
+  out.emplace_back(
+      "tools_with_system",
+      ordered_json{{"tools", {kWeatherTool, kWeatherTool}},
+                   {"messages", {Message("system", "Be brief."), Message("user", "Weather?")}}});
+  out.emplace_back(
+      "system_in_the_middle",
+      ordered_json{
+          {"messages", {Message("user", "a"), Message("system", "b"), Message("assistant", "c")}}});
   out.emplace_back("no_messages", ordered_json{{"messages", ordered_json::array()}});
   return out;
 }
@@ -126,7 +139,8 @@ TEST(ChatTemplateReference, RealTemplatesMatchPythonJinja) {
         context["bos_token"] = "<｜begin▁of▁sentence｜>";
         context["eos_token"] = "<|im_end|>";
         cases.push_back({t.source, context});
-        names.push_back(t.name + " / " + conversation + (add_generation_prompt ? " / generation prompt" : ""));
+        names.push_back(t.name + " / " + conversation +
+                        (add_generation_prompt ? " / generation prompt" : ""));
         origins.push_back(t.name);
       }
     }
@@ -162,7 +176,10 @@ TEST(ChatTemplateApi, ApplyMatchesRenderWithTheSameContext) {
                                        {"user", "Bye", {}}};
   Result<std::string> applied = chat->Apply(messages, true, "<bos>", "<eos>");
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
-  EXPECT_EQ(*applied, "<bos>Be kind.<｜User｜>Hi<｜Assistant｜>Hello!<｜end▁of▁sentence｜><｜User｜>Bye<｜Assistant｜><think>\n");
+  EXPECT_EQ(*applied,
+            "<bos>Be "
+            "kind.<｜User｜>Hi<｜Assistant｜>Hello!<｜end▁of▁sentence｜><｜User｜>Bye<"
+            "｜Assistant｜><think>\n");
   ordered_json context = {{"messages", ChatMessagesToJson(messages)},
                           {"add_generation_prompt", true},
                           {"bos_token", "<bos>"},
@@ -174,7 +191,9 @@ TEST(ChatTemplateApi, ApplyMatchesRenderWithTheSameContext) {
 
 TEST(ChatTemplateApi, MessageExtrasReachTheTemplate) {
   Result<ChatTemplate> chat = ChatTemplate::Parse(
-      "{% for m in messages %}{{ m.role }}:{{ m.name | default('-') }}:{{ m.tool_calls | default([]) | tojson }};{% endfor %}", "t");
+      "{% for m in messages %}{{ m.role }}:{{ m.name | default('-') }}:{{ m.tool_calls | "
+      "default([]) | tojson }};{% endfor %}",
+      "t");
   ASSERT_TRUE(chat.ok()) << chat.status().ToString();
   ChatMessage call{"assistant", "", {}};
   call.extras["name"] = "bot";
@@ -187,7 +206,8 @@ TEST(ChatTemplateApi, MessageExtrasReachTheTemplate) {
 
 TEST(ChatTemplateApi, RaiseExceptionBecomesAnErrorWithTheTemplatesMessage) {
   Result<ChatTemplate> chat = ChatTemplate::Parse(
-      "{% if messages[0].role != 'user' %}\n{{ raise_exception('Conversations must start with a user turn.') }}\n{% endif %}",
+      "{% if messages[0].role != 'user' %}\n{{ raise_exception('Conversations must start with a "
+      "user turn.') }}\n{% endif %}",
       "strict.jinja");
   ASSERT_TRUE(chat.ok()) << chat.status().ToString();
   Result<std::string> out = chat->Apply({{"assistant", "hi", {}}}, false, "", "");

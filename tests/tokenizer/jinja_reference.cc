@@ -17,12 +17,14 @@ std::string ReferenceUnavailableReason() {
   CommandResult probe = RunCommand(std::string(kPython) + " -c 'import jinja2' 2>&1");
   if (probe.exit_code == 0) return "";
   return std::string(kPython) +
-         " cannot import jinja2, which the chat template tests compare against; run scripts/setup.sh "
+         " cannot import jinja2, which the chat template tests compare against; run "
+         "scripts/setup.sh "
          "(it installs python3-jinja2). Output: " +
          probe.output;
 }
 
-std::vector<ReferenceResult> RenderWithReference(const std::vector<ReferenceCase>& cases, std::string& problem) {
+std::vector<ReferenceResult> RenderWithReference(const std::vector<ReferenceCase>& cases,
+                                                 std::string& problem) {
   nlohmann::ordered_json batch = nlohmann::ordered_json::array();
   for (const ReferenceCase& c : cases) {
     batch.push_back({{"template", c.template_source}, {"context", c.context}});
@@ -33,7 +35,8 @@ std::vector<ReferenceResult> RenderWithReference(const std::vector<ReferenceCase
     std::ofstream out(cases_path, std::ios::binary);
     out << batch.dump();
   }
-  CommandResult run = RunCommand(std::string(kPython) + " " + ScriptPath() + " --batch " + cases_path, true);
+  CommandResult run =
+      RunCommand(std::string(kPython) + " " + ScriptPath() + " --batch " + cases_path, true);
   std::remove(cases_path.c_str());
   std::remove(dir.c_str());
   if (run.exit_code != 0) {

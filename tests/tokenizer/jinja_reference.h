@@ -26,6 +26,7 @@ std::string ReferenceUnavailableReason();
 
 // Renders all cases in one Python run. On failure of the run itself returns
 // an empty vector and sets `problem`.
-std::vector<ReferenceResult> RenderWithReference(const std::vector<ReferenceCase>& cases, std::string& problem);
+std::vector<ReferenceResult> RenderWithReference(const std::vector<ReferenceCase>& cases,
+                                                 std::string& problem);
 
 }  // namespace edgereason::test
