@@ -24,8 +24,19 @@ struct AttentionShape {
 
 // out[num_heads, head_dim] = softmax(q kᵀ / sqrt(head_dim)) v over every
 // position of `kv` (the caller passes exactly the positions the query may
-// see). `scores` is scratch of at least kv.length floats.
+// see). `scores` is scratch of at least kv.length floats (kept for callers;
+// the kernel itself needs none).
+//
+// Highway kernel, dispatched at run time: keys are visited in tiles of 64
+// positions with an online softmax (running max and sum, output rescaled
+// when the max grows), so each key and value row is read once per head and
+// no score array of the context's length is touched.
 void AttendOneQuery(const float* q, const KvSpan& kv, const AttentionShape& shape, float* out,
                     float* scores);
+
+// Scalar reference: all scores, then a two-pass softmax (sum in double),
+// then the weighted sum of values. `scores`: at least kv.length floats.
+void AttendOneQueryReference(const float* q, const KvSpan& kv, const AttentionShape& shape,
+                             float* out, float* scores);
 
 }  // namespace edgereason
