@@ -321,12 +321,18 @@ class Parser {
   MathValue ParseUnary() {
     DepthGuard guard(depth_);
     if (Accept("+")) return ParseUnary();
-    if (Accept("-") || IsCommand("pm") || IsCommand("mp")) {
-      bool plus_minus = tokens_[pos_ - 1].kind != TokenKind::kPunct;
-      if (plus_minus) Next();
+    if (IsCommand("pm") || IsCommand("mp")) {
+      bool minus_plus = Next().text == "mp";
       MathValue v = ParseUnary();
       RequireExpr(v);
-      v.expr = plus_minus ? ex(symbols_.Get(kPlusMinusSymbol)) * v.expr : -v.expr;
+      ex pm = symbols_.Get(kPlusMinusSymbol);
+      v.expr = (minus_plus ? -pm : pm) * v.expr;
+      return v;
+    }
+    if (Accept("-")) {
+      MathValue v = ParseUnary();
+      RequireExpr(v);
+      v.expr = -v.expr;
       return v;
     }
     return ParsePower();

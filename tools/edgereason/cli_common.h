@@ -41,5 +41,6 @@ void AddGenerateCommand(CLI::App& app, ExitCode& exit_code);
 void AddLogitsCommand(CLI::App& app, ExitCode& exit_code);
 void AddTokenizeCommand(CLI::App& app, ExitCode& exit_code);
 void AddMakeRandomModelCommand(CLI::App& app, ExitCode& exit_code);
+void AddCheckAnswerCommand(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace edgereason::cli
