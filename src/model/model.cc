@@ -175,8 +175,9 @@ Result<std::shared_ptr<const Model>> Model::Load(const std::string& dir) {
   return std::shared_ptr<const Model>(std::move(model));
 }
 
-AdapterBaseShape Model::adapter_shape() const {
-  const ModelConfig& c = config_;
+AdapterBaseShape Model::adapter_shape() const { return AdapterShapeOf(config_); }
+
+AdapterBaseShape AdapterShapeOf(const ModelConfig& c) {
   AdapterBaseShape shape;
   shape.num_layers = c.num_layers;
   shape.linear[static_cast<int>(LinearSlot::kQ)] = {c.q_dim(), c.hidden_size};

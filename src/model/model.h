@@ -62,6 +62,9 @@ class Model {
   std::vector<float> rope_inv_freq_;
 };
 
+// The linear shapes a LoRA adapter for a model of this config must have.
+AdapterBaseShape AdapterShapeOf(const ModelConfig& config);
+
 // The RoPE inverse frequencies of a config, with none/linear/llama3 scaling
 // computed as transformers does (in f32).
 std::vector<float> RopeInverseFrequencies(const ModelConfig& config);

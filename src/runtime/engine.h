@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -50,22 +51,41 @@ class Engine {
   const EngineCounters& counters() const { return counters_; }
   const KvCache& kv_cache() const { return kv_; }
 
-  int32_t AddSequence() { return kv_.AddSequence(); }
-  Status FreeSequence(int32_t seq) { return kv_.FreeSequence(seq); }
+  // Makes an adapter available to sequences; returns its id. The adapter must
+  // fit this engine's model.
+  Result<int16_t> AddAdapter(std::shared_ptr<const LoraAdapter> adapter);
+  const LoraAdapter* adapter(int16_t id) const;
+
+  int32_t AddSequence();
+  Status FreeSequence(int32_t seq);
   int64_t SequenceLength(int32_t seq) const { return kv_.Length(seq); }
+  // Runs `seq` with adapter `adapter` (-1: none) on every position from
+  // `activation_start` on; positions before it use base weights (masked LoRA:
+  // a prompt prefilled by the base model is reused as it is).
+  Status SetAdapter(int32_t seq, int16_t adapter, int64_t activation_start);
+  // `count` children sharing all of `seq`'s cached positions (no copy) and
+  // its adapter setting.
+  Result<std::vector<int32_t>> Fork(int32_t seq, int count);
 
   // Appends `tokens` to `seq` in one batch. out->logits holds the last
   // token's logits, or every token's when `all_logits`.
   Status Prefill(int32_t seq, std::span<const int32_t> tokens, bool all_logits,
                  ForwardOutput* out);
 
-  // Runs arbitrary rows (e.g. one new token for each of many sequences).
+  // Runs rows of many sequences together (e.g. one new token each). Each
+  // row's adapter comes from its sequence's SetAdapter.
   Status Decode(std::span<const TokenRow> rows, ForwardOutput* out,
                 const ForwardOptions& options = {});
 
  private:
   Engine(std::shared_ptr<const Model> model, const EngineOptions& options, int64_t context_size);
   Status CheckContext(std::span<const TokenRow> rows) const;
+  Status Run(std::vector<TokenRow>& rows, const ForwardOptions& options, ForwardOutput* out);
+
+  struct SequenceAdapter {
+    int16_t adapter = -1;
+    int64_t activation_start = 0;
+  };
 
   std::shared_ptr<const Model> model_;
   int64_t context_size_;
@@ -73,11 +93,19 @@ class Engine {
   KvCache kv_;
   ForwardPass pass_;
   EngineCounters counters_;
+  std::vector<std::shared_ptr<const LoraAdapter>> adapters_;
+  std::vector<const LoraAdapter*> adapter_ptrs_;  // view of adapters_ for the forward pass
+  std::vector<SequenceAdapter> sequence_adapters_;  // [seq]
 };
 
 // Generation of one sequence from a prompt.
 struct GenerateOptions {
   int64_t max_new_tokens = 128;
+  // Adapter id from Engine::AddAdapter (-1: base model) and where it turns on
+  // in the prompt: an explicit position, else the adapter's aLoRA invocation
+  // tokens, else position 0 (plain LoRA on every token).
+  int16_t adapter = -1;
+  std::optional<int64_t> activation_start;
   SamplingParams sampling;
   std::vector<int32_t> stop_token_ids;  // e.g. the model's eos ids
   bool ignore_eos = false;              // keep going through stop tokens
@@ -91,6 +119,11 @@ struct GenerateResult {
   double decode_seconds = 0;    // the remaining tokens
 };
 
+// Where the adapter of `options` turns on for `prompt` (see GenerateOptions);
+// an explicit start beyond the prompt is an error.
+Result<int64_t> ResolveActivationStart(const Engine& engine, std::span<const int32_t> prompt,
+                                       const GenerateOptions& options);
+
 // Called with each new token; return false to stop early.
 using TokenCallback = std::function<bool(int32_t token)>;
 
@@ -99,5 +132,13 @@ using TokenCallback = std::function<bool(int32_t token)>;
 Result<GenerateResult> Generate(Engine& engine, std::span<const int32_t> prompt,
                                 const GenerateOptions& options,
                                 const TokenCallback& on_token = nullptr);
+
+// N streams from one prompt: the prompt is encoded once, forked N ways
+// without copying its KV, and the streams are decoded together in one batch,
+// stream i sampling with seed options.sampling.seed + i. prefill_seconds of
+// each result is the shared time to first token.
+Result<std::vector<GenerateResult>> GenerateParallel(Engine& engine,
+                                                     std::span<const int32_t> prompt,
+                                                     const GenerateOptions& options, int streams);
 
 }  // namespace edgereason

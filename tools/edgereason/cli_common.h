@@ -42,5 +42,6 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code);
 void AddTokenizeCommand(CLI::App& app, ExitCode& exit_code);
 void AddMakeRandomModelCommand(CLI::App& app, ExitCode& exit_code);
 void AddCheckAnswerCommand(CLI::App& app, ExitCode& exit_code);
+void AddMakeRandomAdapterCommand(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace edgereason::cli

@@ -19,6 +19,9 @@ struct GenerateFlags {
   uint64_t seed = 0;
   int threads = 1;
   int64_t context = 0;
+  std::string lora;
+  std::optional<int64_t> lora_start;
+  int parallel = 1;
 };
 
 // Greedy unless sampling is asked for by a flag or by generation_config.json.
@@ -67,6 +70,46 @@ Result<std::vector<int32_t>> PromptIds(const GenerateFlags& f, const Tokenizer* 
   return ids;
 }
 
+// --parallel N: N sampled streams sharing one prompt prefill.
+int RunParallel(const GenerateFlags& f, Engine& engine, const std::vector<int32_t>& prompt,
+                const GenerateOptions& options, const Tokenizer* tok) {
+  auto results = GenerateParallel(engine, prompt, options, f.parallel);
+  if (!results.ok()) return Fail("generate", results.status());
+  nlohmann::ordered_json streams = nlohmann::ordered_json::array();
+  int64_t generated = 0;
+  for (const GenerateResult& r : *results) {
+    std::string text;
+    if (tok != nullptr) {
+      auto decoded = DecodeKnown(*tok, r.tokens);
+      if (!decoded.ok()) return Fail("generate", decoded.status());
+      text = *decoded;
+    }
+    streams.push_back({{"tokens", r.tokens}, {"text", text}, {"stop_reason", r.stop_reason}});
+    generated += static_cast<int64_t>(r.tokens.size());
+  }
+  const GenerateResult& first = results->front();
+  const double seconds = first.decode_seconds;
+  if (f.json) {
+    nlohmann::ordered_json j;
+    j["tokens"] = streams[0]["tokens"];
+    j["text"] = streams[0]["text"];
+    j["streams"] = streams;
+    j["prompt_tokens"] = first.prompt_tokens;
+    j["prompt_tokens_encoded"] = engine.counters().prompt_tokens_encoded;
+    j["generated_tokens"] = generated;
+    j["time_to_first_token_ms"] = first.prefill_seconds * 1e3;
+    j["aggregate_decode_tokens_per_second"] = seconds > 0 ? generated / seconds : 0.0;
+    PrintJson(j);
+  } else {
+    for (size_t i = 0; i < streams.size(); ++i) {
+      std::cout << "--- stream " << i << "\n" << streams[i]["text"].get<std::string>() << "\n";
+    }
+    std::cerr << "[" << f.parallel << " streams, " << generated << " tokens, "
+              << (seconds > 0 ? generated / seconds : 0.0) << " tokens/s aggregate]\n";
+  }
+  return 0;
+}
+
 int RunGenerate(const GenerateFlags& f) {
   auto fail = [](const Status& s) { return Fail("generate", s); };
   auto model = Model::Load(f.model);
@@ -79,6 +122,16 @@ int RunGenerate(const GenerateFlags& f) {
   if (!engine.ok()) return fail(engine.status());
 
   GenerateOptions options;
+  if (!f.lora.empty()) {
+    auto adapter = LoraAdapter::Load(f.lora, (*model)->adapter_shape());
+    if (!adapter.ok()) return fail(adapter.status());
+    auto id = (*engine)->AddAdapter(*adapter);
+    if (!id.ok()) return fail(id.status());
+    options.adapter = *id;
+    options.activation_start = f.lora_start;
+  } else if (f.lora_start) {
+    return fail(InvalidArgument("--lora-start needs --lora"));
+  }
   options.max_new_tokens = f.max_new_tokens;
   options.sampling = ChooseSampling(f, (*model)->generation_config());
   options.ignore_eos = f.ignore_eos;
@@ -87,6 +140,8 @@ int RunGenerate(const GenerateFlags& f) {
   if (tok != nullptr && !tok->config().eos_token.empty()) {
     if (auto eos = tok->TokenToId(tok->config().eos_token)) options.stop_token_ids.push_back(*eos);
   }
+
+  if (f.parallel > 1) return RunParallel(f, **engine, *prompt, options, tok);
 
   // Streams text as it is generated unless JSON was asked for.
   std::optional<StreamingDecoder> stream;
@@ -162,6 +217,13 @@ void AddGenerateCommand(CLI::App& app, ExitCode& exit_code) {
   cmd->add_flag("--ignore-eos", f->ignore_eos, "do not stop at end-of-sequence tokens");
   cmd->add_option("--threads,-t", f->threads, "threads")->capture_default_str();
   cmd->add_option("--ctx", f->context, "context size in tokens (0: the model's maximum)");
+  cmd->add_option("--lora", f->lora, "PEFT LoRA adapter directory (applied unmerged)");
+  cmd->add_option("--lora-start", f->lora_start,
+                  "prompt position where the adapter turns on (masked LoRA); default 0, or the "
+                  "adapter's aLoRA invocation tokens");
+  cmd->add_option("--parallel", f->parallel,
+                  "N sampled streams sharing one prompt prefill (seeds seed..seed+N-1)")
+      ->check(CLI::Range(1, 256));
   cmd->add_flag("--json", f->json,
                 "print one JSON object: tokens (generated ids), text, prompt_tokens, timings");
   cmd->callback([f, &exit_code] { exit_code.value = RunGenerate(*f); });

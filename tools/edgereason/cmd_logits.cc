@@ -1,6 +1,7 @@
 // edgereason logits: the raw logits of every prompt position, for comparison
 // with other implementations.
 #include <cstring>
+#include <optional>
 #include <iostream>
 
 #include "cli_common.h"
@@ -11,7 +12,8 @@ namespace edgereason::cli {
 
 void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
   struct Options {
-    std::string model, ids, out;
+    std::string model, ids, out, lora;
+    std::optional<int64_t> lora_start;
     int threads = 1;
   };
   auto opt = std::make_shared<Options>();
@@ -23,6 +25,9 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
   cmd->add_option("--model", opt->model, "Hugging Face model directory")->required();
   cmd->add_option("--ids", opt->ids, "prompt token ids, e.g. \"1 2 3\"")->required();
   cmd->add_option("--out", opt->out, "output .safetensors file (written atomically)")->required();
+  cmd->add_option("--lora", opt->lora, "PEFT LoRA adapter directory");
+  cmd->add_option("--lora-start", opt->lora_start,
+                  "position where the adapter turns on (earlier positions use base weights)");
   cmd->add_option("--threads,-t", opt->threads, "threads")->capture_default_str();
   cmd->callback([opt, &exit_code] {
     auto fail = [&](const Status& s) { exit_code.value = Fail("logits", s); };
@@ -33,6 +38,21 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
     auto engine = Engine::Create(*model, {.threads = opt->threads});
     if (!engine.ok()) return fail(engine.status());
     const int32_t seq = (*engine)->AddSequence();
+    if (!opt->lora.empty()) {
+      auto adapter = LoraAdapter::Load(opt->lora, (*model)->adapter_shape());
+      if (!adapter.ok()) return fail(adapter.status());
+      auto id = (*engine)->AddAdapter(*adapter);
+      if (!id.ok()) return fail(id.status());
+      GenerateOptions resolve;
+      resolve.adapter = *id;
+      resolve.activation_start = opt->lora_start;
+      auto start = ResolveActivationStart(**engine, *ids, resolve);
+      if (!start.ok()) return fail(start.status());
+      Status set = (*engine)->SetAdapter(seq, *id, *start);
+      if (!set.ok()) return fail(set);
+    } else if (opt->lora_start) {
+      return fail(InvalidArgument("--lora-start needs --lora"));
+    }
     ForwardOutput out;
     Status st = (*engine)->Prefill(seq, *ids, /*all_logits=*/true, &out);
     if (!st.ok()) return fail(st);

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   edgereason::cli::AddTokenizeCommand(app, exit_code);
   edgereason::cli::AddMakeRandomModelCommand(app, exit_code);
   edgereason::cli::AddCheckAnswerCommand(app, exit_code);
+  edgereason::cli::AddMakeRandomAdapterCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code.value;
 }
