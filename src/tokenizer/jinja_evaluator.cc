@@ -192,6 +192,8 @@ Result<Evaluator::Flow> Evaluator::ExecFor(const Stmt& stmt) {
   Result<Flow> outcome = Flow::kNormal;
   for (int64_t i = 0; i < length; ++i) {
     Status ok = Tick();
+    // Each iteration starts with fresh loop-local variables, as in Jinja.
+    loop_frame->variables.clear();
     if (ok.ok()) ok = Assign(stmt.targets, items[static_cast<size_t>(i)], *loop_frame);
     if (!ok.ok()) {
       outcome = Locate(ok, stmt.line);

@@ -112,6 +112,9 @@ const FeatureCase kCases[] = {
     {"{% for x in xs %}{{ loop.cycle('odd', 'even') }} {% endfor %}", ""},
     // Scoping: set in a loop stays in the loop; namespaces carry state out.
     {"{% set x = 1 %}{% for i in xs %}{% set x = i %}{% endfor %}{{ x }}", ""},
+    {"{% for i in [1, 2] %}{% if i == 2 %}[{{ y }}]{% endif %}{% set y = i %}{% endfor %}", "{}"},
+    {"{% set x = 1 %}{% for i in [1, 2] %}{{ x }}{% set x = 2 %}{{ x }}{% endfor %}{{ x }}", "{}"},
+    {"{% macro m() %}{{ v }}{% endmacro %}{% set v = 3 %}{{ m() }}", "{}"},
     {"{% set ns = namespace(total=0, seen=[]) %}{% for i in xs %}{% set ns.total = ns.total + i "
      "%}{% set ns.seen = ns.seen + [i] %}{% endfor %}{{ ns.total }} {{ ns.seen }}",
      ""},
