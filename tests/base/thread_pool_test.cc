@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 namespace edgereason {
@@ -31,6 +33,21 @@ TEST(ThreadPoolTest, RunCallsEveryThreadIndexOnceAndIsReusable) {
     pool.Run([&](int t) { seen[t]++; });
     for (auto& s : seen) ASSERT_EQ(s.load(), 1);
   }
+}
+
+// Gaps longer than the spin phase make workers (and the caller) sleep; they
+// must still wake for the next job, and the pool must shut down while asleep.
+TEST(ThreadPoolTest, WakesAfterSleepingBetweenJobs) {
+  ThreadPool pool(3);
+  std::atomic<int> total{0};
+  for (int round = 0; round < 5; ++round) {
+    pool.Run([&](int t) {
+      if (t == 2 && round % 2 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      total += t + 1;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  EXPECT_EQ(total.load(), 5 * (1 + 2 + 3));
 }
 
 }  // namespace
