@@ -9,6 +9,7 @@
 #include "ops/matmul.h"
 #include "ops/norm.h"
 #include "ops/rope.h"
+#include "tensor/quantize.h"
 
 namespace edgereason {
 namespace {
@@ -78,8 +79,7 @@ Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool&
 
   // Embedding lookup. [n, h]
   for (int64_t i = 0; i < n; ++i) {
-    const float* e = model_->embedding().Row(rows[i].token);
-    std::copy(e, e + h, x_.data() + i * h);
+    DequantizeRow(model_->embedding(), rows[i].token, x_.data() + i * h);
   }
   out->hidden_states.clear();
   auto keep_hidden = [&](const float* state) {
@@ -142,8 +142,11 @@ Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool&
     }
   }
   if (options.logits) {
-    out->logits.resize(output_rows.size() * c.vocab_size);
-    MatMul(out->final_hidden.data(), out->num_outputs, model_->lm_head(), nullptr,
+    const int64_t first =
+        options.logits_last_output_only && out->num_outputs > 0 ? out->num_outputs - 1 : 0;
+    const int64_t count = out->num_outputs - first;
+    out->logits.resize(count * c.vocab_size);
+    MatMul(out->final_hidden.data() + first * h, count, model_->lm_head(), nullptr,
            out->logits.data(), pool);
   } else {
     out->logits.clear();

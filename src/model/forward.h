@@ -31,13 +31,16 @@ struct TokenRow {
 
 struct ForwardOptions {
   bool logits = true;          // lm_head over output rows
+  // lm_head over the last output row only: a prefill that keeps every row's
+  // final hidden state (e.g. for the switcher) but samples only after the last.
+  bool logits_last_output_only = false;
   bool hidden_states = false;  // keep every layer's residual stream (tests, analysis)
 };
 
 struct ForwardOutput {
   int64_t num_outputs = 0;            // rows with output = true, in row order
   std::vector<float> final_hidden;    // [num_outputs, hidden], after the final norm
-  std::vector<float> logits;          // [num_outputs, vocab]
+  std::vector<float> logits;          // [num_outputs, vocab] ([1, vocab] with logits_last_output_only)
   // [num_layers + 1, rows, hidden] when requested, as transformers'
   // output_hidden_states: [0] embeddings, [l] output of layer l-1, and the
   // last entry after the final norm.

@@ -4,89 +4,21 @@
 #include <cstring>
 
 #include "io/safetensors.h"
+#include "model/tensor_loader.h"
 
 namespace edgereason {
 namespace {
 
-// Reads the tensors of one checkpoint with shape checks that name the tensor
-// and the file.
-class TensorLoader {
- public:
-  TensorLoader(std::shared_ptr<const SafetensorsCheckpoint> checkpoint, std::string dir)
-      : checkpoint_(std::move(checkpoint)), dir_(std::move(dir)) {}
-
-  bool Has(const std::string& name) const { return checkpoint_->Find(name) != nullptr; }
-
-  Result<const SafetensorsTensor*> Find(const std::string& name,
-                                        const std::vector<int64_t>& shape) const {
-    const SafetensorsTensor* t = checkpoint_->Find(name);
-    if (t == nullptr) return NotFound(dir_ + ": checkpoint has no tensor '" + name + "'");
-    if (t->shape != shape) {
-      return CorruptData(dir_ + ": tensor '" + name + "' has shape " + ShapeText(t->shape) +
-                         " but config.json implies " + ShapeText(shape));
-    }
-    if (t->dtype != DType::kF32 && t->dtype != DType::kF16 && t->dtype != DType::kBF16) {
-      return Unsupported(dir_ + ": tensor '" + name + "' has dtype " +
-                         std::string(DTypeName(t->dtype)) + " (supported: F32, F16, BF16)");
-    }
-    return t;
-  }
-
-  Result<std::vector<float>> Vector(const std::string& name, int64_t size) const {
-    ER_ASSIGN_OR_RETURN(const SafetensorsTensor* t, Find(name, {size}));
-    return Widen(*t);
-  }
-
-  Result<WeightMatrix> Matrix(const std::string& name, int64_t rows, int64_t cols) const {
-    ER_ASSIGN_OR_RETURN(const SafetensorsTensor* t, Find(name, {rows, cols}));
-    if (t->dtype == DType::kF32 && reinterpret_cast<uintptr_t>(t->data.data()) % 4 == 0) {
-      WeightMatrix m;
-      m.dtype = DType::kF32;
-      m.rows = rows;
-      m.cols = cols;
-      m.data = t->data.data();
-      m.storage = checkpoint_;
-      return m;
-    }
-    return WeightMatrix::FromF32(Widen(*t), rows, cols);
-  }
-
- private:
-  static std::string ShapeText(const std::vector<int64_t>& shape) {
-    std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-  }
-
-  static std::vector<float> Widen(const SafetensorsTensor& t) {
-    const int64_t n = t.NumElements();
-    std::vector<float> out(n);
-    const uint8_t* p = t.data.data();
-    for (int64_t i = 0; i < n; ++i) {
-      if (t.dtype == DType::kF32) {
-        std::memcpy(&out[i], p + 4 * i, 4);
-      } else {
-        uint16_t h;
-        std::memcpy(&h, p + 2 * i, 2);
-        out[i] = t.dtype == DType::kF16 ? F16ToF32(h) : BF16ToF32(h);
-      }
-    }
-    return out;
-  }
-
-  std::shared_ptr<const SafetensorsCheckpoint> checkpoint_;
-  std::string dir_;
-};
-
-Status LoadLayer(const TensorLoader& loader, const ModelConfig& c, int64_t l, LayerWeights* w) {
+Status LoadLayer(const TensorLoader& loader, const ModelConfig& c, int64_t l, WeightFormat f,
+                 LayerWeights* w) {
   const std::string p = "model.layers." + std::to_string(l) + ".";
   const int64_t h = c.hidden_size, inter = c.intermediate_size;
   ER_ASSIGN_OR_RETURN(w->input_norm, loader.Vector(p + "input_layernorm.weight", h));
   ER_ASSIGN_OR_RETURN(w->post_attn_norm, loader.Vector(p + "post_attention_layernorm.weight", h));
-  ER_ASSIGN_OR_RETURN(w->q, loader.Matrix(p + "self_attn.q_proj.weight", c.q_dim(), h));
-  ER_ASSIGN_OR_RETURN(w->k, loader.Matrix(p + "self_attn.k_proj.weight", c.kv_dim(), h));
-  ER_ASSIGN_OR_RETURN(w->v, loader.Matrix(p + "self_attn.v_proj.weight", c.kv_dim(), h));
-  ER_ASSIGN_OR_RETURN(w->o, loader.Matrix(p + "self_attn.o_proj.weight", h, c.q_dim()));
+  ER_ASSIGN_OR_RETURN(w->q, loader.Matrix(p + "self_attn.q_proj.weight", c.q_dim(), h, f));
+  ER_ASSIGN_OR_RETURN(w->k, loader.Matrix(p + "self_attn.k_proj.weight", c.kv_dim(), h, f));
+  ER_ASSIGN_OR_RETURN(w->v, loader.Matrix(p + "self_attn.v_proj.weight", c.kv_dim(), h, f));
+  ER_ASSIGN_OR_RETURN(w->o, loader.Matrix(p + "self_attn.o_proj.weight", h, c.q_dim(), f));
   if (c.qkv_bias) {
     ER_ASSIGN_OR_RETURN(w->q_bias, loader.Vector(p + "self_attn.q_proj.bias", c.q_dim()));
     ER_ASSIGN_OR_RETURN(w->k_bias, loader.Vector(p + "self_attn.k_proj.bias", c.kv_dim()));
@@ -99,9 +31,9 @@ Status LoadLayer(const TensorLoader& loader, const ModelConfig& c, int64_t l, La
     ER_ASSIGN_OR_RETURN(w->q_norm, loader.Vector(p + "self_attn.q_norm.weight", c.head_dim));
     ER_ASSIGN_OR_RETURN(w->k_norm, loader.Vector(p + "self_attn.k_norm.weight", c.head_dim));
   }
-  ER_ASSIGN_OR_RETURN(w->gate, loader.Matrix(p + "mlp.gate_proj.weight", inter, h));
-  ER_ASSIGN_OR_RETURN(w->up, loader.Matrix(p + "mlp.up_proj.weight", inter, h));
-  ER_ASSIGN_OR_RETURN(w->down, loader.Matrix(p + "mlp.down_proj.weight", h, inter));
+  ER_ASSIGN_OR_RETURN(w->gate, loader.Matrix(p + "mlp.gate_proj.weight", inter, h, f));
+  ER_ASSIGN_OR_RETURN(w->up, loader.Matrix(p + "mlp.up_proj.weight", inter, h, f));
+  ER_ASSIGN_OR_RETURN(w->down, loader.Matrix(p + "mlp.down_proj.weight", h, inter, f));
   if (c.mlp_bias) {
     ER_ASSIGN_OR_RETURN(w->gate_bias, loader.Vector(p + "mlp.gate_proj.bias", inter));
     ER_ASSIGN_OR_RETURN(w->up_bias, loader.Vector(p + "mlp.up_proj.bias", inter));
@@ -146,22 +78,27 @@ std::vector<float> RopeInverseFrequencies(const ModelConfig& c) {
   return inv;
 }
 
-Result<std::shared_ptr<const Model>> Model::Load(const std::string& dir) {
+Result<std::shared_ptr<const Model>> Model::Load(const std::string& dir,
+                                                 const ModelLoadOptions& options) {
   auto model = std::shared_ptr<Model>(new Model());
   model->dir_ = dir;
   ER_ASSIGN_OR_RETURN(model->config_, LoadModelConfig(dir));
   ER_ASSIGN_OR_RETURN(model->generation_config_, LoadGenerationConfig(dir, model->config_));
   ER_ASSIGN_OR_RETURN(SafetensorsCheckpoint checkpoint, SafetensorsCheckpoint::Open(dir));
   TensorLoader loader(std::make_shared<const SafetensorsCheckpoint>(std::move(checkpoint)), dir);
+  // Quantized checkpoints run in their stored format unless told otherwise.
+  const WeightFormat f =
+      options.weight_format.value_or(loader.stored_format().value_or(WeightFormat::kF32));
+  model->weight_format_ = f;
 
   const ModelConfig& c = model->config_;
   ER_ASSIGN_OR_RETURN(model->embedding_,
-                      loader.Matrix("model.embed_tokens.weight", c.vocab_size, c.hidden_size));
+                      loader.Matrix("model.embed_tokens.weight", c.vocab_size, c.hidden_size, f));
   if (c.tie_word_embeddings) {
     model->lm_head_ = model->embedding_;
   } else if (loader.Has("lm_head.weight")) {
     ER_ASSIGN_OR_RETURN(model->lm_head_,
-                        loader.Matrix("lm_head.weight", c.vocab_size, c.hidden_size));
+                        loader.Matrix("lm_head.weight", c.vocab_size, c.hidden_size, f));
   } else {
     return NotFound(dir + ": tie_word_embeddings is false but the checkpoint has no "
                           "'lm_head.weight'");
@@ -169,7 +106,7 @@ Result<std::shared_ptr<const Model>> Model::Load(const std::string& dir) {
   ER_ASSIGN_OR_RETURN(model->final_norm_, loader.Vector("model.norm.weight", c.hidden_size));
   model->layers_.resize(c.num_layers);
   for (int64_t l = 0; l < c.num_layers; ++l) {
-    ER_RETURN_IF_ERROR(LoadLayer(loader, c, l, &model->layers_[l]));
+    ER_RETURN_IF_ERROR(LoadLayer(loader, c, l, f, &model->layers_[l]));
   }
   model->rope_inv_freq_ = RopeInverseFrequencies(c);
   return std::shared_ptr<const Model>(std::move(model));
@@ -191,7 +128,7 @@ AdapterBaseShape AdapterShapeOf(const ModelConfig& c) {
 }
 
 int64_t Model::WeightBytes() const {
-  int64_t bytes = lm_head_.Bytes();
+  int64_t bytes = lm_head_.Bytes() + (config_.tie_word_embeddings ? 0 : embedding_.Bytes());
   for (const LayerWeights& l : layers_) {
     for (const WeightMatrix* m : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) {
       bytes += m->Bytes();

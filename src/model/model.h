@@ -7,12 +7,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adapter/lora_adapter.h"
 #include "base/status.h"
 #include "model/model_config.h"
+#include "tensor/weight_format.h"
 #include "tensor/weight_matrix.h"
 
 namespace edgereason {
@@ -27,16 +29,27 @@ struct LayerWeights {
   std::vector<float> gate_bias, up_bias, down_bias;   // Llama mlp_bias only
 };
 
+struct ModelLoadOptions {
+  // Format of every linear layer, the LM head and the embedding table;
+  // unset: the checkpoint's own quantized format, else f32 (the fidelity
+  // reference path).
+  std::optional<WeightFormat> weight_format;
+};
+
 class Model {
  public:
   // Loads config.json, generation_config.json (optional) and the safetensors
-  // weights (single file or shards) of a Hugging Face model directory. F32
-  // weights are borrowed from the map; F16/BF16 are widened to f32.
-  static Result<std::shared_ptr<const Model>> Load(const std::string& dir);
+  // weights (single file or shards) of a Hugging Face model directory.
+  // Weights already in the requested format are borrowed from the map;
+  // others are converted one tensor at a time, so no full f32 copy of the
+  // model is ever held.
+  static Result<std::shared_ptr<const Model>> Load(const std::string& dir,
+                                                   const ModelLoadOptions& options = {});
 
   const ModelConfig& config() const { return config_; }
   const GenerationConfig& generation_config() const { return generation_config_; }
   const std::string& dir() const { return dir_; }
+  WeightFormat weight_format() const { return weight_format_; }
 
   const WeightMatrix& embedding() const { return embedding_; }  // [vocab, hidden]
   const WeightMatrix& lm_head() const { return lm_head_; }      // [vocab, hidden]
@@ -48,11 +61,13 @@ class Model {
   // The linear shapes a LoRA adapter for this model must have.
   AdapterBaseShape adapter_shape() const;
 
-  // Bytes of weight data the forward pass reads.
+  // Bytes of weight data (matrices) the model holds; a decode step reads all of
+  // it but the embedding table (one row per token).
   int64_t WeightBytes() const;
 
  private:
   std::string dir_;
+  WeightFormat weight_format_ = WeightFormat::kF32;
   ModelConfig config_;
   GenerationConfig generation_config_;
   WeightMatrix embedding_;
