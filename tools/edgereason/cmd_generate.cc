@@ -19,7 +19,7 @@ struct GenerateFlags {
   uint64_t seed = 0;
   int threads = 1;
   int64_t context = 0;
-  std::string lora;
+  std::string lora, dtype;
   std::optional<int64_t> lora_start;
   int parallel = 1;
 };
@@ -112,7 +112,12 @@ int RunParallel(const GenerateFlags& f, Engine& engine, const std::vector<int32_
 
 int RunGenerate(const GenerateFlags& f) {
   auto fail = [](const Status& s) { return Fail("generate", s); };
-  auto model = Model::Load(f.model);
+  ModelLoadOptions load;
+  if (!f.dtype.empty()) {
+    load.weight_format = WeightFormatFromName(f.dtype);
+    if (!load.weight_format) return fail(InvalidArgument("--dtype '" + f.dtype + "' is not one of f32, bf16, q8_0, q4_0, q4_pc"));
+  }
+  auto model = Model::Load(f.model, load);
   if (!model.ok()) return fail(model.status());
   auto tokenizer = LoadTokenizerIfPresent(f.model);
   if (!tokenizer.ok()) return fail(tokenizer.status());
@@ -216,6 +221,8 @@ void AddGenerateCommand(CLI::App& app, ExitCode& exit_code) {
   cmd->add_option("--seed", f->seed, "random seed of the sampler")->capture_default_str();
   cmd->add_flag("--ignore-eos", f->ignore_eos, "do not stop at end-of-sequence tokens");
   cmd->add_option("--threads,-t", f->threads, "threads")->capture_default_str();
+  cmd->add_option("--dtype", f->dtype,
+                  "weight format: f32 (default, the reference), bf16, q8_0, q4_0, q4_pc");
   cmd->add_option("--ctx", f->context, "context size in tokens (0: the model's maximum)");
   cmd->add_option("--lora", f->lora, "PEFT LoRA adapter directory (applied unmerged)");
   cmd->add_option("--lora-start", f->lora_start,

@@ -12,7 +12,7 @@ namespace edgereason::cli {
 
 void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
   struct Options {
-    std::string model, ids, out, lora;
+    std::string model, ids, out, lora, dtype;
     std::optional<int64_t> lora_start;
     int threads = 1;
   };
@@ -25,6 +25,7 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
   cmd->add_option("--model", opt->model, "Hugging Face model directory")->required();
   cmd->add_option("--ids", opt->ids, "prompt token ids, e.g. \"1 2 3\"")->required();
   cmd->add_option("--out", opt->out, "output .safetensors file (written atomically)")->required();
+  cmd->add_option("--dtype", opt->dtype, "weight format (default f32, the reference)");
   cmd->add_option("--lora", opt->lora, "PEFT LoRA adapter directory");
   cmd->add_option("--lora-start", opt->lora_start,
                   "position where the adapter turns on (earlier positions use base weights)");
@@ -33,7 +34,12 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
     auto fail = [&](const Status& s) { exit_code.value = Fail("logits", s); };
     auto ids = ParseTokenIds(opt->ids);
     if (!ids.ok()) return fail(ids.status());
-    auto model = Model::Load(opt->model);
+    ModelLoadOptions load;
+    if (!opt->dtype.empty()) {
+      load.weight_format = WeightFormatFromName(opt->dtype);
+      if (!load.weight_format) return fail(InvalidArgument("--dtype '" + opt->dtype + "' is not one of f32, bf16, q8_0, q4_0, q4_pc"));
+    }
+    auto model = Model::Load(opt->model, load);
     if (!model.ok()) return fail(model.status());
     auto engine = Engine::Create(*model, {.threads = opt->threads});
     if (!engine.ok()) return fail(engine.status());
