@@ -103,6 +103,7 @@ Status Engine::Run(std::vector<TokenRow>& rows, const ForwardOptions& options,
   }
   ER_RETURN_IF_ERROR(pass_.Run(rows, kv_, pool_, options, out, adapter_ptrs_));
   ++counters_.forward_calls;
+  for (const TokenRow& r : rows) counters_.adapter_rows += r.adapter >= 0;
   return Status::Ok();
 }
 
@@ -123,6 +124,38 @@ Status Engine::Prefill(int32_t seq, std::span<const int32_t> tokens, bool all_lo
   }
   ER_RETURN_IF_ERROR(Run(rows, {}, out));
   counters_.prompt_tokens_encoded += static_cast<int64_t>(tokens.size());
+  return Status::Ok();
+}
+
+Status Engine::PrefillChunked(int32_t seq, std::span<const int32_t> tokens, int64_t chunk_rows,
+                              const HiddenChunkCallback& on_chunk,
+                              std::vector<float>* last_logits) {
+  if (tokens.empty()) return InvalidArgument("prefill: the prompt is empty");
+  if (chunk_rows < 1) return InvalidArgument("prefill: chunk size must be at least 1");
+  if (!kv_.HasSequence(seq)) return InvalidArgument("prefill: unknown sequence");
+  const int64_t start = kv_.Length(seq);
+  if (start + static_cast<int64_t>(tokens.size()) > context_size_) {
+    return OutOfRange("the prompt has " + std::to_string(tokens.size()) +
+                      " tokens but the context holds " + std::to_string(context_size_) +
+                      (start > 0 ? " (with " + std::to_string(start) + " already cached)" : ""));
+  }
+  ForwardOutput out;
+  std::vector<TokenRow> rows;
+  const int64_t total = static_cast<int64_t>(tokens.size());
+  for (int64_t begin = 0; begin < total; begin += chunk_rows) {
+    const int64_t end = std::min(total, begin + chunk_rows);
+    rows.resize(end - begin);
+    for (int64_t i = begin; i < end; ++i) {
+      rows[i - begin] = {seq, static_cast<int32_t>(start + i), tokens[i], /*output=*/true};
+    }
+    const bool last = end == total;
+    ForwardOptions options{.logits = last && last_logits != nullptr,
+                           .logits_last_output_only = true};
+    ER_RETURN_IF_ERROR(Run(rows, options, &out));
+    counters_.prompt_tokens_encoded += end - begin;
+    if (on_chunk) ER_RETURN_IF_ERROR(on_chunk(out.final_hidden, end - begin));
+    if (options.logits) *last_logits = std::move(out.logits);
+  }
   return Status::Ok();
 }
 

@@ -39,7 +39,12 @@ struct EngineCounters {
   int64_t prompt_tokens_encoded = 0;  // rows run through Prefill
   int64_t tokens_decoded = 0;         // rows run through Decode
   int64_t forward_calls = 0;
+  int64_t adapter_rows = 0;           // rows that ran with an adapter on
 };
+
+// Receives one prefill chunk's final hidden states [rows, hidden] (after the
+// final norm); the span is valid only during the call.
+using HiddenChunkCallback = std::function<Status(std::span<const float> hidden, int64_t rows)>;
 
 class Engine {
  public:
@@ -71,6 +76,13 @@ class Engine {
   // token's logits, or every token's when `all_logits`.
   Status Prefill(int32_t seq, std::span<const int32_t> tokens, bool all_logits,
                  ForwardOutput* out);
+
+  // Appends `tokens` to `seq` like Prefill, in forward calls of at most
+  // `chunk_rows` rows, handing every row's final hidden state to `on_chunk`
+  // chunk by chunk (memory stays bounded by one chunk). No logits are computed
+  // except the last token's, into `last_logits` [vocab] when it is not null.
+  Status PrefillChunked(int32_t seq, std::span<const int32_t> tokens, int64_t chunk_rows,
+                        const HiddenChunkCallback& on_chunk, std::vector<float>* last_logits);
 
   // Runs rows of many sequences together (e.g. one new token each). Each
   // row's adapter comes from its sequence's SetAdapter.
