@@ -113,6 +113,22 @@ TEST(CliTest, TokenizePrintsIdsAndReadsFilesByteForByte) {
   EXPECT_EQ(r.output, "151644 872\n");
 }
 
+TEST(CliTest, MalformedTokenizerOrTemplateGivesOneLineErrors) {
+  const std::string dir = test::MakeTempDir("er-badtok");
+  ASSERT_EQ(test::RunCommand(Cli("make-random-model --shape tiny --out " + dir), true).exit_code, 0);
+  auto config = nlohmann::json::parse(*ReadFile(dir + "/tokenizer_config.json"));
+  config["chat_template"] = "{% for m in messages %}{{ m.content ";
+  ASSERT_TRUE(WriteFileAtomic(dir + "/tokenizer_config.json", config.dump()).ok());
+  ExpectOneLineError(test::RunCommand(Cli("generate --model " + dir + " --chat hi -n 2"), true),
+                     "chat_template");
+  config["chat_template"] = "{{ raise_exception('roles must alternate') }}";
+  ASSERT_TRUE(WriteFileAtomic(dir + "/tokenizer_config.json", config.dump()).ok());
+  ExpectOneLineError(test::RunCommand(Cli("generate --model " + dir + " --chat hi -n 2"), true),
+                     "roles must alternate");
+  ASSERT_TRUE(WriteFileAtomic(dir + "/tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": 5}}").ok());
+  ExpectOneLineError(test::RunCommand(Cli("tokenize --model " + dir + " hi"), true), "tokenizer.json");
+}
+
 TEST(CliTest, BadInputGivesOneLineErrorsNamingTheCulprit) {
   const std::string model = Fixture("qwen2-tied") + "/model";
   ExpectOneLineError(test::RunCommand(Cli("generate --model /no/such/dir --ids '1 2'"), true),
