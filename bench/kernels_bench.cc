@@ -1,17 +1,23 @@
-// Matrix kernels on the Qwen2.5-0.5B linear-layer shapes in every weight
-// format: GEMV (n = 1, decode: reports weight bytes streamed per second) and
-// GEMM (n = 512, prefill: reports multiply-adds as GOP/s), on 1 and 2 threads.
+// Kernels on the Qwen2.5-0.5B shapes: MatMul in every weight format as GEMV
+// (n = 1 and 8, decode: reports weight bytes streamed per second) and GEMM
+// (n = 512, prefill: reports multiply-adds as GOP/s), on 1 and 2 threads;
+// attention of one decode token over 4096 cached positions; the thread pool's
+// cost per call.
+//
+// Decode streams every weight from memory once per token (the model is far
+// larger than the caches), so GEMV rotates over enough copies of each weight
+// (≥ 4× the last-level cache) that no iteration finds its weight cached.
 //
 //   build/kernels_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
-#include <map>
+#include <cstring>
 #include <memory>
 #include <random>
-#include <tuple>
 #include <vector>
 
 #include "base/thread_pool.h"
+#include "ops/attention.h"
 #include "ops/matmul.h"
 #include "ops/simd_targets.h"
 #include "tensor/quantize.h"
@@ -27,41 +33,68 @@ constexpr WeightFormat kFormats[] = {WeightFormat::kF32, WeightFormat::kBF16,
 constexpr std::pair<int64_t, int64_t> kShapes[] = {
     {896, 896}, {128, 896}, {4864, 896}, {896, 4864}, {151936, 896}};
 
-std::vector<float> RandomValues(int64_t count, uint32_t seed) {
+constexpr int64_t kColdBytes = 256LL << 20;  // 8× a 32 MiB L3
+
+std::vector<float> RandomValues(int64_t count, uint32_t seed, float stddev = 0.02f) {
   std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 0.02f);
+  std::normal_distribution<float> dist(0.0f, stddev);
   std::vector<float> v(count);
   for (float& x : v) x = dist(rng);
   return v;
 }
 
-// One weight per (shape, format), built on first use; the benchmark process
-// owns them until exit.
-const WeightMatrix& Weights(int64_t rows, int64_t cols, WeightFormat format) {
-  static std::map<std::tuple<int64_t, int64_t, WeightFormat>, WeightMatrix> cache;
-  auto key = std::make_tuple(rows, cols, format);
-  auto it = cache.find(key);
-  if (it == cache.end()) {
+// A byte-for-byte copy of `w` in its own allocation.
+WeightMatrix Copy(const WeightMatrix& w) {
+  const int64_t data_bytes = w.Bytes() - (w.scales != nullptr
+                                              ? (w.format == WeightFormat::kQ4_PC
+                                                     ? w.rows * 4
+                                                     : w.rows * w.blocks_per_row() * 2)
+                                              : 0);
+  auto bytes = std::make_shared<std::vector<uint8_t>>(w.Bytes());
+  std::memcpy(bytes->data(), w.data, data_bytes);
+  if (w.scales != nullptr) std::memcpy(bytes->data() + data_bytes, w.scales, w.Bytes() - data_bytes);
+  WeightMatrix c = w;
+  c.data = bytes->data();
+  c.scales = w.scales != nullptr ? bytes->data() + data_bytes : nullptr;
+  c.storage = std::shared_ptr<const void>(bytes, bytes->data());
+  return c;
+}
+
+// Copies of one (shape, format) weight, enough that cycling through them
+// reads memory, not cache (one copy for prefill, which is compute-bound).
+// Only the latest set is kept, so memory stays bounded.
+const std::vector<WeightMatrix>& Weights(int64_t rows, int64_t cols, WeightFormat format,
+                                         bool cold) {
+  static std::tuple<int64_t, int64_t, WeightFormat, bool> key;
+  static std::vector<WeightMatrix> copies;
+  if (copies.empty() || key != std::make_tuple(rows, cols, format, cold)) {
+    copies.clear();
     const auto values = RandomValues(rows * cols, static_cast<uint32_t>(rows + cols));
-    it = cache.emplace(key, QuantizeWeights(values.data(), rows, cols, format).value()).first;
+    copies.push_back(QuantizeWeights(values.data(), rows, cols, format).value());
+    const int64_t count = cold ? std::max<int64_t>(1, kColdBytes / copies[0].Bytes()) : 1;
+    while (static_cast<int64_t>(copies.size()) < count) copies.push_back(Copy(copies[0]));
+    key = std::make_tuple(rows, cols, format, cold);
   }
-  return it->second;
+  return copies;
 }
 
 void BM_MatMul(benchmark::State& state) {
   const int64_t rows = state.range(0), cols = state.range(1), n = state.range(2);
   const int threads = static_cast<int>(state.range(3));
   const auto format = static_cast<WeightFormat>(state.range(4));
-  const WeightMatrix& w = Weights(rows, cols, format);
-  const auto x = RandomValues(n * cols, 3);
+  const bool cold = n <= 16;
+  const auto& weights = Weights(rows, cols, format, cold);
+  const auto x = RandomValues(n * cols, 3, 1.0f);
   std::vector<float> y(n * rows);
   ThreadPool pool(threads);
+  size_t next = 0;
   for (auto _ : state) {
-    MatMul(x.data(), n, w, nullptr, y.data(), pool);
+    MatMul(x.data(), n, weights[next], nullptr, y.data(), pool);
+    next = next + 1 == weights.size() ? 0 : next + 1;
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(state.iterations() * w.Bytes());
+  state.SetBytesProcessed(state.iterations() * weights[0].Bytes());
   state.counters["GOP/s"] = benchmark::Counter(
       static_cast<double>(state.iterations()) * 2.0 * n * rows * cols / 1e9,
       benchmark::Counter::kIsRate);
@@ -69,10 +102,50 @@ void BM_MatMul(benchmark::State& state) {
                  SimdTargetName(CurrentSimdTarget()));
 }
 
+// One decode token of Qwen2.5-0.5B's attention (14 query heads, 2 KV heads,
+// head_dim 64) over `depth` cached positions in blocks of 16, per layer.
+// Reports K and V bytes read per second.
+void BM_Attention(benchmark::State& state) {
+  const int64_t depth = state.range(0);
+  const AttentionShape shape{14, 2, 64};
+  const int64_t kv_dim = shape.num_kv_heads * shape.head_dim, block = 16;
+  // Enough layers' caches that they do not stay in L3, as in a real model.
+  const int64_t layers = std::max<int64_t>(1, kColdBytes / (2 * depth * kv_dim * 4));
+  std::vector<std::vector<float>> storage;
+  std::vector<std::vector<const float*>> keys(layers), values(layers);
+  for (int64_t l = 0; l < layers; ++l) {
+    for (int64_t b = 0; b * block < depth; ++b) {
+      storage.push_back(RandomValues(block * kv_dim, static_cast<uint32_t>(l * 7919 + 2 * b), 1.0f));
+      keys[l].push_back(storage.back().data());
+      storage.push_back(RandomValues(block * kv_dim, static_cast<uint32_t>(l * 7919 + 2 * b + 1), 1.0f));
+      values[l].push_back(storage.back().data());
+    }
+  }
+  const auto q = RandomValues(shape.num_heads * shape.head_dim, 5, 1.0f);
+  std::vector<float> out(q.size()), scores(depth);
+  int64_t l = 0;
+  for (auto _ : state) {
+    const KvSpan span{keys[l].data(), values[l].data(), block, depth};
+    AttendOneQuery(q.data(), span, shape, out.data(), scores.data());
+    l = l + 1 == layers ? 0 : l + 1;
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * 2 * depth * kv_dim * 4);
+  state.SetLabel(SimdTargetName(CurrentSimdTarget()));
+}
+
+// The pool's round trip for an empty ParallelFor on every thread.
+void BM_ParallelForOverhead(benchmark::State& state) {
+  ThreadPool pool(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    pool.ParallelFor(1024, 16, [](int64_t b, int64_t e) { benchmark::DoNotOptimize(b + e); });
+  }
+}
+
 void Register() {
   for (WeightFormat format : kFormats) {
     for (const auto& [rows, cols] : kShapes) {
-      for (int64_t n : {1, 512}) {
+      for (int64_t n : {1, 8, 512}) {
         if (n > 1 && rows > 100000) continue;  // prefill computes logits for one row
         for (int threads : {1, 2}) {
           benchmark::RegisterBenchmark(
@@ -88,6 +161,14 @@ void Register() {
       }
     }
   }
+  benchmark::RegisterBenchmark("Attention/decode", BM_Attention)
+      ->Arg(4096)
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("ThreadPool/ParallelFor", BM_ParallelForOverhead)
+      ->Arg(1)
+      ->Arg(2)
+      ->UseRealTime();
 }
 
 }  // namespace

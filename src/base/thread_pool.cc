@@ -18,22 +18,32 @@ inline void CpuRelax() {
 #endif
 }
 
-// How long a thread spins before sleeping: long enough to cover the gap
+// How long a thread polls before sleeping: long enough to cover the gap
 // between two MatMul calls of a decode step (norms, RoPE, attention of one
 // token take tens of microseconds), short enough not to burn a core between
 // requests.
-constexpr auto kSpinTime = std::chrono::microseconds(500);
+constexpr auto kPollTime = std::chrono::microseconds(300);
+// Pure spinning is only for the first moments: when the machine is
+// oversubscribed (other processes on our cores) the thread we wait for may
+// be queued behind us on the same core, and spinning through our time slice
+// would stall it for a whole scheduler tick (~1 ms per call, measured), so
+// after that we yield the core on every poll.
+constexpr int kSpinPolls = 64;
 
-// Spins until `value` differs from `old`, then sleeps until it does; returns
-// the new value.
+// Waits until `value` differs from `old` and returns the new value.
 template <typename T>
 T WaitWhileEqual(const std::atomic<T>& value, T old) {
-  const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
-  for (int i = 0;; ++i) {
+  for (int i = 0; i < kSpinPolls; ++i) {
     const T now = value.load(std::memory_order_acquire);
     if (now != old) return now;
     CpuRelax();
-    if ((i & 255) == 255 && std::chrono::steady_clock::now() > deadline) break;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + kPollTime;
+  for (;;) {
+    const T now = value.load(std::memory_order_acquire);
+    if (now != old) return now;
+    std::this_thread::yield();
+    if (std::chrono::steady_clock::now() > deadline) break;
   }
   for (;;) {
     value.wait(old, std::memory_order_acquire);

@@ -13,25 +13,10 @@
 #include <cassert>
 #include <vector>
 
+#include "ops/matmul_internal.h"
 #include "ops/quantized_activations.h"
 #include "ops/simd_config.h"
 
-#ifndef EDGEREASON_OPS_MATMUL_OPERANDS_
-#define EDGEREASON_OPS_MATMUL_OPERANDS_
-namespace edgereason::matmul_detail {
-
-// One MatMul call's inputs and output, shared by all threads.
-struct Operands {
-  const float* x = nullptr;                     // [n, cols]
-  const QuantizedActivations* xq = nullptr;     // x quantized (quantized formats only)
-  int64_t n = 0;
-  const WeightMatrix* w = nullptr;              // [rows, cols]
-  const float* bias = nullptr;                  // [rows] or null
-  float* y = nullptr;                           // [n, rows]
-};
-
-}  // namespace edgereason::matmul_detail
-#endif
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "ops/matmul.cc"
@@ -197,9 +182,12 @@ struct QuantKernel {
       for (int r = 0; r < R; ++r)
         for (int64_t c = 0; c < kChunksPerBlock; ++c) wv[r][c] = LoadWeightChunk(r0 + r, b, c);
       for (int i = 0; i < I; ++i) {
-        const int16_t* xb = xq->values.data() + (i0 + i) * cols + b * kQuantBlock;
+        const int8_t* xb = xq->Row(i0 + i) + b * kQuantBlock;
+        const hn::Rebind<int8_t, D16> d8;
         V16 xv[kChunksPerBlock];
-        for (int64_t c = 0; c < kChunksPerBlock; ++c) xv[c] = hn::LoadU(d16, xb + c * kLanes16);
+        for (int64_t c = 0; c < kChunksPerBlock; ++c) {
+          xv[c] = hn::PromoteTo(d16, hn::LoadU(d8, xb + c * kLanes16));
+        }
         const float x_scale = xq->scales[(i0 + i) * nb + b];
         for (int r = 0; r < R; ++r) {
           // Exact int32 partial sums of the block's 32 products.
@@ -326,14 +314,23 @@ float DotF32(const float* a, const float* b, int64_t n) {
 void MatMul(const float* x, int64_t n, const WeightMatrix& w, const float* bias, float* y,
             ThreadPool& pool) {
   if (n <= 0 || w.rows <= 0) return;
-  QuantizedActivations xq;
+  // Reused across calls: a prefill call's activations are megabytes, which
+  // would otherwise be freshly faulted in on every call.
+  static thread_local QuantizedActivations xq;
   if (IsQuantized(w.format)) {
     assert(w.cols % kQuantBlock == 0);
-    QuantizeActivations(x, n, w.cols, &xq);
+    ResizeQuantizedActivations(n, w.cols, &xq);
+    if (n >= 64) {
+      pool.ParallelFor(n, 8, [&](int64_t begin, int64_t end) {
+        QuantizeActivationRows(x, begin, end, &xq);
+      });
+    } else {
+      QuantizeActivationRows(x, 0, n, &xq);
+    }
   }
   const matmul_detail::Operands op{x, &xq, n, &w, bias, y};
-  // Grain: whole row tiles, and enough rows that a thread's share is worth a wake-up.
-  pool.ParallelFor(w.rows, 16, [&](int64_t begin, int64_t end) {
+  pool.ParallelFor(w.rows, matmul_detail::kRowGrain, [&](int64_t begin, int64_t end) {
+    if (IsQuantized(w.format) && matmul_detail::VnniMatMulRows(op, begin, end)) return;
     HWY_DYNAMIC_DISPATCH(MatMulRows)(op, begin, end);
   });
 }

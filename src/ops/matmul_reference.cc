@@ -49,7 +49,7 @@ void MatMulReference(const float* x, int64_t n, const WeightMatrix& w, const flo
                      float* y) {
   const int64_t rows = w.rows, cols = w.cols;
   QuantizedActivations xq;
-  if (IsQuantized(w.format)) QuantizeActivations(x, n, cols, &xq);
+  if (IsQuantized(w.format)) QuantizeActivationsReference(x, n, cols, &xq);
   std::vector<float> row(cols);
   for (int64_t r = 0; r < rows; ++r) {
     const float b = bias != nullptr ? bias[r] : 0.0f;

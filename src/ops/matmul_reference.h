@@ -12,7 +12,7 @@ namespace edgereason {
 float DotF32Reference(const float* a, const float* b, int64_t n);
 
 // Same contract as MatMul, single-threaded. For the quantized formats the
-// activations are quantized with QuantizeActivations, each block's int8 dot
+// activations are quantized per block of 32, each block's int8 dot
 // product is summed exactly in int32, and the per-block terms
 // scale_w · scale_x · dot are accumulated in f32 in column order
 // (kQ4_PC: Σ scale_x · dot, times the row scale at the end).

@@ -57,7 +57,10 @@ constexpr WeightFormat kAllFormats[] = {WeightFormat::kF32, WeightFormat::kBF16,
 TEST(MatMulTest, SimdMatchesReferenceOnEveryTarget) {
   const Shape shapes[] = {{1, 1, 32},  {1, 5, 64},   {2, 7, 96},   {3, 9, 160},
                           {4, 16, 256}, {5, 13, 96},  {9, 33, 128}, {17, 8, 64},
-                          {40, 12, 2048}};
+                          {40, 12, 2048},
+                          // n ≥ 16 takes the packed-panel GEMM on VNNI targets: panel
+                          // pairs, a single panel, leftover rows, activation tails.
+                          {16, 48, 160}, {19, 37, 96}, {21, 64, 2048}, {34, 80, 224}};
   ThreadPool pool(3);
   for (WeightFormat format : kAllFormats) {
     for (const Shape& s : shapes) {
@@ -130,7 +133,8 @@ TEST(MatMulTest, QuantizedProductsMatchDequantizedF32) {
 }
 
 TEST(MatMulTest, ThreadCountDoesNotChangeResults) {
-  const int64_t n = 6, rows = 77, cols = 256;
+  for (const int64_t n : {6, 20}) {
+  const int64_t rows = 77, cols = 256;
   const auto values = RandomValues(rows * cols, 21);
   const auto x = RandomValues(n * cols, 22);
   for (WeightFormat format : kAllFormats) {
@@ -140,7 +144,8 @@ TEST(MatMulTest, ThreadCountDoesNotChangeResults) {
     ThreadPool single(1), several(4);
     MatMul(x.data(), n, *w, nullptr, one.data(), single);
     MatMul(x.data(), n, *w, nullptr, many.data(), several);
-    EXPECT_EQ(one, many) << WeightFormatName(format);
+    EXPECT_EQ(one, many) << WeightFormatName(format) << " n=" << n;
+  }
   }
 }
 
@@ -168,6 +173,32 @@ TEST(QuantizedActivationsTest, RoundTripWithinHalfAScale) {
     EXPECT_NEAR(q.values[i] * scale, x[i], scale / 2 * (1 + 1e-6f)) << i;
   }
   EXPECT_EQ(q.scales[1], 0.0f);
+  for (int64_t b = 0; b < n * cols / kQuantBlock; ++b) {
+    int32_t sum = 0;
+    for (int64_t j = 0; j < kQuantBlock; ++j) sum += q.values[b * kQuantBlock + j];
+    EXPECT_EQ(q.sums[b], sum) << b;
+  }
+}
+
+// The SIMD quantizer is bit-identical to the scalar one, including values
+// that land exactly on .5 steps (round half away from zero) and ±127.
+TEST(QuantizedActivationsTest, SimdMatchesReferenceExactlyOnEveryTarget) {
+  const int64_t n = 4, cols = 256;
+  auto x = RandomValues(n * cols, 13, 3.0f);
+  // Block 0: max 127 so x / scale is x itself; exact halves in both signs.
+  for (int j = 0; j < 32; ++j) x[j] = (j - 16) + 0.5f;
+  x[0] = 127.0f;
+  std::fill(x.begin() + 64, x.begin() + 96, 0.0f);
+  QuantizedActivations expected, actual;
+  QuantizeActivationsReference(x.data(), n, cols, &expected);
+  test::ForEachSimdTarget([&] {
+    QuantizeActivations(x.data(), n, cols, &actual);
+    EXPECT_EQ(actual.values, expected.values);
+    EXPECT_EQ(actual.scales, expected.scales);
+    EXPECT_EQ(actual.sums, expected.sums);
+  });
+  EXPECT_EQ(expected.values[1], -15);  // -14.5 rounds away from zero
+  EXPECT_EQ(expected.values[31], 16);  // 15.5 likewise
 }
 
 }  // namespace

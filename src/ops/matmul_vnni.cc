@@ -1,0 +1,310 @@
+// int8 products of quantized weights (kQ8_0, kQ4_0, kQ4_PC) with AVX-512
+// VNNI (vpdpbusd: 64 unsigned × signed byte products summed in groups of four
+// into 16 int32 lanes). Only the AVX3_DL target has these kernels; Highway
+// 1.0.3 has no quad-byte multiply-add op, so they use x86 intrinsics inside
+// the Highway-dispatched function, and every other target reports "not
+// handled" so the portable kernels of ops/matmul.cc run instead.
+//
+// vpdpbusd needs one operand unsigned. Shifting an operand by a constant c
+// adds c · Σ(other operand) per block, which is subtracted exactly in int32:
+//   kQ4_0, kQ4_PC  nibbles u = w + 8 are the unsigned operand; subtract 8 · Σx.
+//   kQ8_0 (GEMV)   activations x + 128 are unsigned; subtract 128 · Σw, taken
+//                  with one more vpdpbusd of the weights against 128s.
+//   kQ8_0 (GEMM)   packed weights w + 128 are unsigned; subtract 128 · Σx.
+// Each block's int32 dot product is therefore exact, as in the reference; only
+// the f32 accumulation of the scaled blocks runs in a different order.
+//
+// GEMV (n < kGemmMinRows, decode): rows are streamed once, in tiles of
+// kRowTile rows × up to kActGroup activation rows, four blocks (128 columns)
+// per step, with the next tile prefetched. The activations are rearranged
+// once per call (Prepared below) so a step needs no shuffles:
+//   q4 step: the 64 packed bytes of four blocks, masked to low nibbles, are
+//     columns 0..15 of blocks 0..3 (16 bytes each); shifted, columns 16..31.
+//     The activations are laid out the same way, so int32 lane L holds part
+//     of block L / 4 for both halves.
+//   q8 step: two 64-byte vectors in natural order; lane L of vector v holds
+//     part of block 2v + L / 8.
+// GEMM (n ≥ kGemmMinRows, prefill): a panel of 16 weight rows is repacked as
+// [block][column quad][row][4 bytes] (unsigned), so one vpdpbusd multiplies a
+// broadcast quad of one activation row with 16 rows at once and every int32
+// lane stays in one block for 8 steps; f32 work is then 3 ops per 8 vpdpbusd.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "ops/matmul_internal.h"
+#include "ops/simd_config.h"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "ops/matmul_vnni.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace edgereason {
+namespace HWY_NAMESPACE {
+using matmul_detail::Operands;
+
+#if HWY_TARGET == HWY_AVX3_DL
+// Highway 1.0.3's AVX3_DL target string names avxvnni (the VEX form) but not
+// avx512vnni, which the 512-bit vpdpbusd needs; every AVX3_DL CPU has it.
+#pragma GCC push_options
+#pragma GCC target("avx512vnni")
+
+constexpr int64_t kGroupBlocks = 4;      // blocks per GEMV step
+constexpr int64_t kPreparedBytes = 256;  // prepared activation bytes per step
+constexpr int64_t kRowTile = 4;
+constexpr int64_t kActGroup = 4;
+constexpr int64_t kPrefetchBytes = 2048;  // ahead of the loads, per row stream
+constexpr int64_t kGemmMinRows = 16;
+constexpr int64_t kPanelRows = 16;
+constexpr int64_t kPanelActs = 4;        // activation rows per GEMM register tile
+
+inline bool IsQ8(WeightFormat f) { return f == WeightFormat::kQ8_0; }
+
+// 64 bytes, 64-byte aligned (std::vector<__m512i> would drop the alignment
+// of the vector type's attribute).
+struct alignas(64) Line {
+  uint8_t bytes[64];
+};
+
+// Per-thread scratch reused across calls (no allocation per token).
+struct Scratch {
+  std::vector<Line> prepared;         // GEMV activations
+  std::vector<Line> panels;           // GEMM packed weights of two panels
+  std::vector<float> panel_scales;    // [2][nb][16]
+  std::vector<int32_t> bias;          // GEMM: [n][nb] = -c · Σx
+};
+Scratch& ThreadScratch() {
+  static thread_local Scratch scratch;
+  return scratch;
+}
+
+inline __mmask64 ByteMask(int64_t bytes) {
+  return bytes >= 64 ? ~__mmask64{0} : bytes <= 0 ? 0 : (__mmask64{1} << bytes) - 1;
+}
+
+// f32 scales of blocks [4g, 4g + m) of a scale array, in lanes 0..m-1.
+inline __m512 BlockScales(const uint16_t* fp16, int64_t m) {
+  return _mm512_cvtph_ps(_mm256_castsi128_si256(
+      _mm_maskz_loadu_epi16(static_cast<__mmask8>((1u << m) - 1), fp16)));
+}
+inline __m512 LoadScales(const float* f32, int64_t m) {
+  return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << m) - 1), f32);
+}
+// Index vectors repeating lane k of a 4-lane vector over 16 lanes.
+inline __m512i QuarterIndex() {  // lane L -> L / 4
+  return _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+}
+inline __m512i HalfIndex(int first) {  // lane L -> first + L / 8
+  return _mm512_add_epi32(_mm512_set1_epi32(first),
+                          _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0));
+}
+
+// Activation row i rearranged per GEMV step g (four blocks), 256 bytes:
+//   q4: [0,64) low halves (columns 0..15) of blocks 0..3, [64,128) high halves,
+//       [128,192) int32 lanes −8 · Σ of the lane's activations, [192,256) f32
+//       activation scale per lane.
+//   q8: [0,128) x + 128 in natural order, [128,256) f32 activation scale per
+//       lane of the two vectors.
+// Missing blocks of a last partial step are zeros with scale 0.
+void Prepare(const QuantizedActivations& xq, int64_t n, WeightFormat format, __m512i* out) {
+  const int64_t nb = xq.cols / kQuantBlock;
+  const int64_t steps = (nb + kGroupBlocks - 1) / kGroupBlocks;
+  const __m512i ones = _mm512_set1_epi8(1);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t g = 0; g < steps; ++g) {
+      const int64_t m = std::min(kGroupBlocks, nb - g * kGroupBlocks);
+      const int8_t* x = xq.Row(i) + g * kGroupBlocks * kQuantBlock;
+      const __m512i v0 = _mm512_maskz_loadu_epi8(ByteMask(m * 32), x);
+      const __m512i v1 = _mm512_maskz_loadu_epi8(ByteMask(m * 32 - 64), x + 64);
+      const float* sx = xq.RowScales(i) + g * kGroupBlocks;
+      const __m512 scales = LoadScales(sx, m);
+      __m512i* o = out + (i * steps + g) * (kPreparedBytes / 64);
+      if (IsQ8(format)) {
+        const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+        o[0] = _mm512_xor_si512(v0, flip);
+        o[1] = _mm512_xor_si512(v1, flip);
+        o[2] = _mm512_castps_si512(_mm512_permutexvar_ps(HalfIndex(0), scales));
+        o[3] = _mm512_castps_si512(_mm512_permutexvar_ps(HalfIndex(2), scales));
+      } else {
+        // 128-bit lanes 0, 2 of v0 and v1 are the blocks' low halves.
+        const __m512i lo = _mm512_permutex2var_epi64(
+            v0, _mm512_set_epi64(13, 12, 9, 8, 5, 4, 1, 0), v1);
+        const __m512i hi = _mm512_permutex2var_epi64(
+            v0, _mm512_set_epi64(15, 14, 11, 10, 7, 6, 3, 2), v1);
+        const __m512i sum = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, lo),
+                                                ones, hi);
+        o[0] = lo;
+        o[1] = hi;
+        o[2] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(sum, 3));
+        o[3] = _mm512_castps_si512(_mm512_permutexvar_ps(QuarterIndex(), scales));
+      }
+    }
+  }
+}
+
+// out[r][i] = row r0 + r of W · activation i0 + i, before the kQ4_PC row scale.
+template <WeightFormat kFormat, int R, int I>
+void GemvTile(const WeightMatrix& w, const __m512i* prepared, int64_t r0, int64_t i0,
+              float (&out)[R][I]) {
+  constexpr bool kQ8 = kFormat == WeightFormat::kQ8_0;
+  const int64_t nb = w.blocks_per_row();
+  const int64_t steps = (nb + kGroupBlocks - 1) / kGroupBlocks;
+  const int64_t row_bytes = kQ8 ? w.cols : w.cols / 2;
+  const int64_t step_bytes = kQ8 ? 128 : 64;
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  const uint16_t* scales = w.block_scales();
+  const int64_t prefetch_end = w.rows * row_bytes;
+  __m512 acc[R][I];
+  for (int r = 0; r < R; ++r)
+    for (int i = 0; i < I; ++i) acc[r][i] = _mm512_setzero_ps();
+  const __m512i low_nibbles = _mm512_set1_epi8(0x0f);
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (int64_t g = 0; g < steps; ++g) {
+    const int64_t m = std::min(kGroupBlocks, nb - g * kGroupBlocks);
+    const int64_t bytes = kQ8 ? m * 32 : m * 16;
+    __m512i wa[R], wb[R];   // q4: low/high nibbles; q8: the two vectors
+    __m512i neg_sum[R][2];  // q8 only: −128 · Σw per lane
+    __m512 sw[R][2];        // weight scale per lane (unused for kQ4_PC)
+    for (int r = 0; r < R; ++r) {
+      const int64_t offset = (r0 + r) * row_bytes + g * step_bytes;
+      const uint8_t* p = base + offset;
+      // Each row of the tile is a stream; prefetch it kPrefetchBytes ahead,
+      // continuing into the same row of a later tile past the row's end.
+      const int64_t ahead_col = g * step_bytes + kPrefetchBytes;
+      const int64_t ahead = (r0 + r + R * (ahead_col / row_bytes)) * row_bytes + ahead_col % row_bytes;
+      if (ahead < prefetch_end) {
+        _mm_prefetch(reinterpret_cast<const char*>(base + ahead), _MM_HINT_T0);
+        if (kQ8) _mm_prefetch(reinterpret_cast<const char*>(base + ahead + 64), _MM_HINT_T0);
+      }
+      const bool full = m == kGroupBlocks;
+      if constexpr (kQ8) {
+        wa[r] = full ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(ByteMask(bytes), p);
+        wb[r] = full ? _mm512_loadu_si512(p + 64)
+                     : _mm512_maskz_loadu_epi8(ByteMask(bytes - 64), p + 64);
+        neg_sum[r][0] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                         _mm512_dpbusd_epi32(_mm512_setzero_si512(), flip, wa[r]));
+        neg_sum[r][1] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                         _mm512_dpbusd_epi32(_mm512_setzero_si512(), flip, wb[r]));
+      } else {
+        const __m512i v = full ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(ByteMask(bytes), p);
+        wa[r] = _mm512_and_si512(v, low_nibbles);
+        wb[r] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low_nibbles);
+      }
+      if constexpr (kFormat != WeightFormat::kQ4_PC) {
+        const __m512 s = BlockScales(scales + (r0 + r) * nb + g * kGroupBlocks, m);
+        if constexpr (kQ8) {
+          sw[r][0] = _mm512_permutexvar_ps(HalfIndex(0), s);
+          sw[r][1] = _mm512_permutexvar_ps(HalfIndex(2), s);
+        } else {
+          sw[r][0] = _mm512_permutexvar_ps(QuarterIndex(), s);
+        }
+      }
+    }
+    for (int i = 0; i < I; ++i) {
+      const __m512i* x = prepared + ((i0 + i) * steps + g) * (kPreparedBytes / 64);
+      if constexpr (kQ8) {
+        const __m512 sx0 = _mm512_castsi512_ps(x[2]), sx1 = _mm512_castsi512_ps(x[3]);
+        for (int r = 0; r < R; ++r) {
+          const __m512i d0 = _mm512_dpbusd_epi32(neg_sum[r][0], x[0], wa[r]);
+          const __m512i d1 = _mm512_dpbusd_epi32(neg_sum[r][1], x[1], wb[r]);
+          acc[r][i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d0), _mm512_mul_ps(sw[r][0], sx0), acc[r][i]);
+          acc[r][i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d1), _mm512_mul_ps(sw[r][1], sx1), acc[r][i]);
+        }
+      } else {
+        const __m512 sx = _mm512_castsi512_ps(x[3]);
+        for (int r = 0; r < R; ++r) {
+          const __m512i d = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(x[2], wa[r], x[0]), wb[r], x[1]);
+          const __m512 scale = kFormat == WeightFormat::kQ4_PC ? sx : _mm512_mul_ps(sw[r][0], sx);
+          acc[r][i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), scale, acc[r][i]);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int i = 0; i < I; ++i) out[r][i] = _mm512_reduce_add_ps(acc[r][i]);
+}
+
+template <WeightFormat kFormat, int R, int I>
+void GemvStore(const Operands& op, const __m512i* prepared, int64_t r0, int64_t i0) {
+  float out[R][I];
+  GemvTile<kFormat, R, I>(*op.w, prepared, r0, i0, out);
+  const int64_t rows = op.w->rows;
+  for (int r = 0; r < R; ++r) {
+    const float row_scale = kFormat == WeightFormat::kQ4_PC ? op.w->row_scales()[r0 + r] : 1.0f;
+    const float bias = op.bias != nullptr ? op.bias[r0 + r] : 0.0f;
+    for (int i = 0; i < I; ++i) op.y[(i0 + i) * rows + r0 + r] = out[r][i] * row_scale + bias;
+  }
+}
+
+template <WeightFormat kFormat, int R>
+void GemvActivations(const Operands& op, const __m512i* prepared, int64_t r0) {
+  int64_t i = 0;
+  for (; i + kActGroup <= op.n; i += kActGroup) GemvStore<kFormat, R, kActGroup>(op, prepared, r0, i);
+  switch (op.n - i) {
+    case 3: GemvStore<kFormat, R, 3>(op, prepared, r0, i); break;
+    case 2: GemvStore<kFormat, R, 2>(op, prepared, r0, i); break;
+    case 1: GemvStore<kFormat, R, 1>(op, prepared, r0, i); break;
+    default: break;
+  }
+}
+
+template <WeightFormat kFormat>
+void GemvRows(const Operands& op, int64_t row_begin, int64_t row_end) {
+  if (row_begin >= row_end) return;
+  const int64_t steps = (op.w->blocks_per_row() + kGroupBlocks - 1) / kGroupBlocks;
+  auto& prepared = ThreadScratch().prepared;
+  prepared.resize(op.n * steps * (kPreparedBytes / 64));
+  auto* lines = reinterpret_cast<__m512i*>(prepared.data());
+  Prepare(*op.xq, op.n, kFormat, lines);
+  int64_t r = row_begin;
+  for (; r + kRowTile <= row_end; r += kRowTile) GemvActivations<kFormat, kRowTile>(op, lines, r);
+  for (; r < row_end; ++r) GemvActivations<kFormat, 1>(op, lines, r);
+}
+
+#include "ops/matmul_vnni_gemm-inl.h"
+
+bool VnniRowsKernel(const Operands& op, int64_t row_begin, int64_t row_end) {
+  const bool gemm = op.n >= kGemmMinRows;
+  switch (op.w->format) {
+    case WeightFormat::kQ8_0:
+      gemm ? GemmRows<WeightFormat::kQ8_0>(op, row_begin, row_end)
+           : GemvRows<WeightFormat::kQ8_0>(op, row_begin, row_end);
+      return true;
+    case WeightFormat::kQ4_0:
+      gemm ? GemmRows<WeightFormat::kQ4_0>(op, row_begin, row_end)
+           : GemvRows<WeightFormat::kQ4_0>(op, row_begin, row_end);
+      return true;
+    case WeightFormat::kQ4_PC:
+      gemm ? GemmRows<WeightFormat::kQ4_PC>(op, row_begin, row_end)
+           : GemvRows<WeightFormat::kQ4_PC>(op, row_begin, row_end);
+      return true;
+    default:
+      return false;
+  }
+}
+
+#pragma GCC pop_options
+
+#else  // no VNNI kernel on this target
+
+bool VnniRowsKernel(const Operands&, int64_t, int64_t) { return false; }
+
+#endif  // HWY_TARGET == HWY_AVX3_DL
+
+}  // namespace HWY_NAMESPACE
+}  // namespace edgereason
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace edgereason::matmul_detail {
+
+HWY_EXPORT(VnniRowsKernel);
+
+bool VnniMatMulRows(const Operands& op, int64_t row_begin, int64_t row_end) {
+  return HWY_DYNAMIC_DISPATCH(VnniRowsKernel)(op, row_begin, row_end);
+}
+
+}  // namespace edgereason::matmul_detail
+#endif  // HWY_ONCE
