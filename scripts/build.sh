@@ -7,7 +7,9 @@ flavour=${1:-release}
 jobs=${JOBS:-$(nproc)}
 case "$flavour" in
   release) dir=build;      flags=(-DCMAKE_BUILD_TYPE=Release) ;;
-  asan)    dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEREASON_SANITIZE=ON -DEDGEREASON_BUILD_BENCH=OFF) ;;
+  asan)    dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEREASON_SANITIZE=ON -DEDGEREASON_BUILD_BENCH=OFF
+                      # libtorch is not instrumented: the trainer and its tests run in release only.
+                      -DEDGEREASON_BUILD_TRAINER=OFF) ;;
   *) echo "build.sh: unknown flavour '$flavour' (release or asan)" >&2; exit 2 ;;
 esac
 shared=${EDGEREASON_SHARED:-$PWD/../shared}

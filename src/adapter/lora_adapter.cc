@@ -9,6 +9,7 @@
 #include "base/file.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
+#include "tensor/quantize.h"
 
 namespace edgereason {
 namespace {
@@ -128,7 +129,7 @@ Result<TargetRule> ParseTargets(const json& cfg, const std::string& origin) {
 }
 
 Result<WeightMatrix> ReadMatrix(const SafetensorsTensor& t, int64_t rows, int64_t cols,
-                                const std::string& origin) {
+                                const std::string& origin, WeightFormat format) {
   if (t.shape != std::vector<int64_t>{rows, cols}) {
     return CorruptData(origin + ": tensor '" + t.name + "' has shape [" +
                        (t.shape.size() == 2 ? std::to_string(t.shape[0]) + ", " + std::to_string(t.shape[1]) : "?") +
@@ -148,7 +149,13 @@ Result<WeightMatrix> ReadMatrix(const SafetensorsTensor& t, int64_t rows, int64_
                          std::string(DTypeName(t.dtype)) + " (supported: F32, F16, BF16)");
     }
   }
-  return WeightMatrix::FromF32(std::move(values), rows, cols);
+  if (format == WeightFormat::kF32) return WeightMatrix::FromF32(std::move(values), rows, cols);
+  if (IsQuantized(format) && cols % kQuantBlock != 0) format = WeightFormat::kBF16;
+  auto converted = QuantizeWeights(values.data(), rows, cols, format);
+  if (!converted.ok()) {
+    return InvalidArgument(origin + ": tensor '" + t.name + "': " + converted.status().message());
+  }
+  return converted;
 }
 
 // Adapter tensor names: "base_model.model.<module>.lora_A.weight", with an
@@ -180,7 +187,13 @@ std::optional<int64_t> FindInvocationStart(const std::vector<int32_t>& prompt,
 }
 
 Result<std::shared_ptr<const LoraAdapter>> LoraAdapter::Load(const std::string& dir,
-                                                             const AdapterBaseShape& base) {
+                                                             const AdapterBaseShape& base,
+                                                             const LoraLoadOptions& options) {
+  if (options.format != WeightFormat::kF32 && options.format != WeightFormat::kBF16 &&
+      options.format != WeightFormat::kQ8_0) {
+    return InvalidArgument("LoRA matrices can be held in f32, bf16 or q8_0 (int8), not " +
+                           std::string(WeightFormatName(options.format)));
+  }
   const std::string config_path = JoinPath(dir, "adapter_config.json");
   ER_ASSIGN_OR_RETURN(json cfg, ReadJsonFile(config_path));
   if (!cfg.is_object()) return CorruptData(config_path + ": expected a JSON object");
@@ -264,13 +277,42 @@ Result<std::shared_ptr<const LoraAdapter>> LoraAdapter::Load(const std::string& 
     if (rank <= 0) return CorruptData(config_path + ": rank of '" + module + "' must be positive");
     const auto [out, in] = base.linear[slot];
     LoraLinear lin;
-    ER_ASSIGN_OR_RETURN(lin.a, ReadMatrix(*pair->second.first, rank, in, weights_path));
-    ER_ASSIGN_OR_RETURN(lin.b, ReadMatrix(*pair->second.second, out, rank, weights_path));
+    ER_ASSIGN_OR_RETURN(lin.a, ReadMatrix(*pair->second.first, rank, in, weights_path, options.format));
+    ER_ASSIGN_OR_RETURN(lin.b, ReadMatrix(*pair->second.second, out, rank, weights_path, options.format));
     lin.scale = static_cast<float>(rslora ? alpha / std::sqrt(static_cast<double>(rank))
                                           : alpha / static_cast<double>(rank));
     adapter->layers_[layer][slot] = std::move(lin);
   }
   return std::shared_ptr<const LoraAdapter>(std::move(adapter));
+}
+
+Result<std::shared_ptr<const LoraAdapter>> LoraAdapter::WithWeights(
+    const std::vector<std::vector<float>>& values) const {
+  auto copy = std::shared_ptr<LoraAdapter>(new LoraAdapter(*this));
+  size_t next = 0;
+  for (auto& layer : copy->layers_) {
+    for (auto& lin : layer) {
+      if (!lin) continue;
+      for (WeightMatrix* m : {&lin->a, &lin->b}) {
+        if (next >= values.size()) {
+          return InvalidArgument(dir_ + ": new adapter weights list has " +
+                                 std::to_string(values.size()) + " matrices, too few");
+        }
+        if (static_cast<int64_t>(values[next].size()) != m->rows * m->cols) {
+          return InvalidArgument(dir_ + ": new adapter weight matrix " + std::to_string(next) +
+                                 " has " + std::to_string(values[next].size()) +
+                                 " values, expected " + std::to_string(m->rows * m->cols));
+        }
+        *m = WeightMatrix::FromF32(values[next], m->rows, m->cols);
+        ++next;
+      }
+    }
+  }
+  if (next != values.size()) {
+    return InvalidArgument(dir_ + ": new adapter weights list has " + std::to_string(values.size()) +
+                           " matrices, expected " + std::to_string(next));
+  }
+  return std::shared_ptr<const LoraAdapter>(std::move(copy));
 }
 
 int64_t LoraAdapter::NumParameters() const {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "tensor/weight_format.h"
 #include "tensor/weight_matrix.h"
 
 namespace edgereason {
@@ -31,7 +32,14 @@ struct AdapterBaseShape {
   std::array<std::pair<int64_t, int64_t>, kNumLinearSlots> linear;
 };
 
-// One adapted linear layer: A [r, in], B [out, r] (f32), and its scale
+// How the LoRA matrices are held in memory. kQ8_0 is the int8 option; a
+// matrix whose columns are not a multiple of 32 (B when r % 32 != 0) falls
+// back to bf16, the next smaller exact-enough format.
+struct LoraLoadOptions {
+  WeightFormat format = WeightFormat::kF32;  // kF32, kBF16 or kQ8_0
+};
+
+// One adapted linear layer: A [r, in], B [out, r], and its scale
 // (lora_alpha / r, or lora_alpha / sqrt(r) with rsLoRA).
 struct LoraLinear {
   WeightMatrix a;
@@ -46,7 +54,8 @@ class LoraAdapter {
   // Rejects what edgereason does not implement (DoRA, modules_to_save, bias
   // training, fan_in_fan_out, embedding targets) instead of ignoring it.
   static Result<std::shared_ptr<const LoraAdapter>> Load(const std::string& dir,
-                                                         const AdapterBaseShape& base);
+                                                         const AdapterBaseShape& base,
+                                                         const LoraLoadOptions& options = {});
 
   const std::string& dir() const { return dir_; }
   // The adapted layer, or null when (layer, slot) is not targeted.
@@ -58,6 +67,12 @@ class LoraAdapter {
   // prompt (empty for ordinary LoRA).
   const std::vector<int32_t>& invocation_tokens() const { return invocation_tokens_; }
   int64_t NumParameters() const;
+  // A copy with the same targets, ranks, scales and invocation tokens but new
+  // values: `values` holds, for every adapted (layer, slot) in layer-then-slot
+  // order, A [r, in] then B [out, r] as f32. Lets a trainer refresh the
+  // adapter an engine decodes with after each update, without files.
+  Result<std::shared_ptr<const LoraAdapter>> WithWeights(
+      const std::vector<std::vector<float>>& values) const;
 
  private:
   std::string dir_;

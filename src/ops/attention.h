@@ -27,10 +27,12 @@ struct AttentionShape {
 // see). `scores` is scratch of at least kv.length floats (kept for callers;
 // the kernel itself needs none).
 //
-// Highway kernel, dispatched at run time: keys are visited in tiles of 64
-// positions with an online softmax (running max and sum, output rescaled
-// when the max grows), so each key and value row is read once per head and
-// no score array of the context's length is touched.
+// Highway kernel, dispatched at run time: the query heads that share a KV
+// head are processed together, so each cached key and value row is read
+// from memory once per call (not once per query head); keys are visited in
+// tiles of 64 positions with an online softmax (running max and sum, output
+// rescaled when the max grows), so no score array of the context's length
+// is touched.
 void AttendOneQuery(const float* q, const KvSpan& kv, const AttentionShape& shape, float* out,
                     float* scores);
 

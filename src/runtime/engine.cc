@@ -47,6 +47,28 @@ Result<int16_t> Engine::AddAdapter(std::shared_ptr<const LoraAdapter> adapter) {
   return static_cast<int16_t>(adapters_.size() - 1);
 }
 
+Status Engine::ReplaceAdapter(int16_t id, std::shared_ptr<const LoraAdapter> adapter) {
+  if (adapter == nullptr) return InvalidArgument("engine: null adapter");
+  if (id < 0 || static_cast<size_t>(id) >= adapters_.size()) {
+    return InvalidArgument("engine: no adapter with id " + std::to_string(id));
+  }
+  const LoraAdapter& old = *adapters_[id];
+  for (int64_t l = 0; l < model_->config().num_layers; ++l) {
+    for (int s = 0; s < kNumLinearSlots; ++s) {
+      const LoraLinear* a = old.Find(l, static_cast<LinearSlot>(s));
+      const LoraLinear* b = adapter->Find(l, static_cast<LinearSlot>(s));
+      if ((a == nullptr) != (b == nullptr) || (a && a->rank() != b->rank())) {
+        return InvalidArgument("engine: replacement adapter differs from adapter " +
+                               std::to_string(id) + " in targets or ranks at layer " +
+                               std::to_string(l));
+      }
+    }
+  }
+  adapters_[id] = std::move(adapter);
+  adapter_ptrs_[id] = adapters_[id].get();
+  return Status::Ok();
+}
+
 const LoraAdapter* Engine::adapter(int16_t id) const {
   return id >= 0 && static_cast<size_t>(id) < adapter_ptrs_.size() ? adapter_ptrs_[id] : nullptr;
 }

@@ -60,6 +60,10 @@ class Engine {
   // fit this engine's model.
   Result<int16_t> AddAdapter(std::shared_ptr<const LoraAdapter> adapter);
   const LoraAdapter* adapter(int16_t id) const;
+  // Swaps the weights behind adapter `id` (e.g. a trainer's update); it must
+  // have the same targets and ranks. Cached KV is kept as it is: sequences see
+  // the new weights from their next forward call.
+  Status ReplaceAdapter(int16_t id, std::shared_ptr<const LoraAdapter> adapter);
 
   int32_t AddSequence();
   Status FreeSequence(int32_t seq);

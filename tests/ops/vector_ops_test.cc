@@ -78,7 +78,8 @@ Cache RandomCache(int64_t length, int64_t block_size, int64_t kv_dim, uint32_t s
 // Tolerance: outputs are convex combinations of N(0, 1) values; the online
 // softmax and the two-pass one differ by f32 rounding: 2e-5 absolute.
 TEST(AttentionTest, TiledOnlineSoftmaxMatchesReferenceOnEveryTarget) {
-  const AttentionShape shapes[] = {{14, 2, 64}, {4, 4, 8}, {6, 2, 20}};
+  // Groups of 7 (Qwen2.5-0.5B), 1, 3 and 18 (split into kernel groups of 8).
+  const AttentionShape shapes[] = {{14, 2, 64}, {4, 4, 8}, {6, 2, 20}, {18, 1, 16}};
   for (const AttentionShape& shape : shapes) {
     for (int64_t length : {1, 2, 63, 64, 65, 300, 4100}) {
       SCOPED_TRACE("heads=" + std::to_string(shape.num_heads) + " hd=" +

@@ -43,6 +43,8 @@ void AddTokenizeCommand(CLI::App& app, ExitCode& exit_code);
 void AddMakeRandomModelCommand(CLI::App& app, ExitCode& exit_code);
 void AddCheckAnswerCommand(CLI::App& app, ExitCode& exit_code);
 void AddMakeRandomAdapterCommand(CLI::App& app, ExitCode& exit_code);
+void AddRunCommand(CLI::App& app, ExitCode& exit_code);
+void AddMakeRandomBundleCommand(CLI::App& app, ExitCode& exit_code);
 void AddQuantizeCommand(CLI::App& app, ExitCode& exit_code);
 void AddBenchCommand(CLI::App& app, ExitCode& exit_code);
 

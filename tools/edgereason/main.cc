@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   edgereason::cli::AddMakeRandomModelCommand(app, exit_code);
   edgereason::cli::AddCheckAnswerCommand(app, exit_code);
   edgereason::cli::AddMakeRandomAdapterCommand(app, exit_code);
+  edgereason::cli::AddRunCommand(app, exit_code);
+  edgereason::cli::AddMakeRandomBundleCommand(app, exit_code);
   edgereason::cli::AddQuantizeCommand(app, exit_code);
   edgereason::cli::AddBenchCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
