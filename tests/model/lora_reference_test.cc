@@ -126,3 +126,52 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, LoraReferenceTest, ::testing::ValuesIn(Fixtur
 
 }  // namespace
 }  // namespace edgereason
+
+namespace edgereason {
+namespace {
+
+// LoRA matrices held in bf16 or int8 (q8_0 for A; B of rank 8 falls back to
+// bf16) over f32 and quantized bases stay close to the f32 adapter.
+TEST(LoraPrecisionTest, ReducedPrecisionAdaptersStayCloseToF32) {
+  const std::string dir = test::SharedPath("fixtures/hf-reference/qwen2-tied");
+  auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
+  ASSERT_TRUE(ref.ok());
+  const auto ids = I64(*ref->Find("input_ids.2"));
+  const auto want = F32(*ref->Find("lora.logits.2"));
+  struct Case {
+    WeightFormat base, lora;
+    float bound;  // max |Δlogit| against the f32 PEFT reference (|logits| ≤ 7)
+  };
+  for (const Case& c : {Case{WeightFormat::kF32, WeightFormat::kBF16, 0.1f},
+                        Case{WeightFormat::kF32, WeightFormat::kQ8_0, 0.3f},
+                        Case{WeightFormat::kBF16, WeightFormat::kBF16, 0.3f},
+                        Case{WeightFormat::kQ8_0, WeightFormat::kQ8_0, 1.0f}}) {
+    SCOPED_TRACE(std::string(WeightFormatName(c.base)) + " base, " +
+                 std::string(WeightFormatName(c.lora)) + " LoRA");
+    auto model = Model::Load(dir + "/model", {.weight_format = c.base});
+    ASSERT_TRUE(model.ok());
+    auto adapter = LoraAdapter::Load(dir + "/adapter_lora", (*model)->adapter_shape(), {.format = c.lora});
+    ASSERT_TRUE(adapter.ok()) << adapter.status().ToString();
+    EXPECT_EQ((*adapter)->Find(0, LinearSlot::kQ)->a.format, c.lora);
+    const ModelConfig& cfg = (*model)->config();
+    ThreadPool pool(2);
+    ForwardPass pass(*model);
+    KvCache kv({cfg.num_layers, cfg.num_kv_heads, cfg.head_dim}, 1024);
+    const int32_t seq = kv.AddSequence();
+    const LoraAdapter* adapters[] = {adapter->get()};
+    std::vector<TokenRow> rows;
+    for (size_t p = 0; p < ids.size(); ++p) rows.push_back({seq, static_cast<int32_t>(p), ids[p], true, 0});
+    ForwardOutput out;
+    ASSERT_TRUE(pass.Run(rows, kv, pool, {}, &out, adapters).ok());
+    const float diff = MaxAbsDiff(out.logits.data(), want.data(), want.size());
+    std::printf("base %-5s LoRA %-5s max|Δlogit| vs PEFT f32 %.4f\n",
+                std::string(WeightFormatName(c.base)).c_str(),
+                std::string(WeightFormatName(c.lora)).c_str(), diff);
+    EXPECT_LT(diff, c.bound);
+  }
+  EXPECT_FALSE(LoraAdapter::Load(dir + "/adapter_lora", AdapterShapeOf(*LoadModelConfig(dir + "/model")),
+                                 {.format = WeightFormat::kQ4_0}).ok());
+}
+
+}  // namespace
+}  // namespace edgereason

@@ -9,7 +9,7 @@ namespace edgereason::cli {
 namespace {
 
 struct BenchFlags {
-  std::string model, dtype, parallel, lora;
+  std::string model, dtype, parallel, lora, lora_dtype = "f32";
   int threads = 1;
   int64_t prompt = 512, generate = 128, depth = 0;
   int repetitions = 3;
@@ -61,7 +61,9 @@ int RunBench(const BenchFlags& f) {
                                         .kv_capacity = (context + 64) * (max_streams + 2)});
   if (!engine.ok()) return fail(engine.status());
   if (!f.lora.empty()) {
-    auto adapter = LoraAdapter::Load(f.lora, (*model)->adapter_shape());
+    auto lora_format = WeightFormatFromName(f.lora_dtype);
+    if (!lora_format) return fail(InvalidArgument("--lora-dtype '" + f.lora_dtype + "' is not one of f32, bf16, q8_0"));
+    auto adapter = LoraAdapter::Load(f.lora, (*model)->adapter_shape(), {.format = *lora_format});
     if (!adapter.ok()) return fail(adapter.status());
     auto id = (*engine)->AddAdapter(*adapter);
     if (!id.ok()) return fail(id.status());
@@ -145,6 +147,7 @@ void AddBenchCommand(CLI::App& app, ExitCode& exit_code) {
       ->capture_default_str()->check(CLI::Range(1, 1 << 16));
   cmd->add_option("--parallel", f->parallel, "stream counts, e.g. 1,2,4,8,16");
   cmd->add_option("--lora", f->lora, "PEFT adapter: measure switch cost");
+  cmd->add_option("--lora-dtype", f->lora_dtype, "LoRA matrices in f32, bf16 or q8_0")->capture_default_str();
   cmd->add_flag("--json", f->json, "print one JSON object on one line");
   cmd->callback([f, &exit_code] { exit_code.value = RunBench(*f); });
 }

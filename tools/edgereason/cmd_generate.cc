@@ -19,7 +19,7 @@ struct GenerateFlags {
   uint64_t seed = 0;
   int threads = 1;
   int64_t context = 0;
-  std::string lora, dtype;
+  std::string lora, dtype, lora_dtype = "f32";
   std::optional<int64_t> lora_start;
   int parallel = 1;
 };
@@ -128,7 +128,9 @@ int RunGenerate(const GenerateFlags& f) {
 
   GenerateOptions options;
   if (!f.lora.empty()) {
-    auto adapter = LoraAdapter::Load(f.lora, (*model)->adapter_shape());
+    auto lora_format = WeightFormatFromName(f.lora_dtype);
+    if (!lora_format) return fail(InvalidArgument("--lora-dtype '" + f.lora_dtype + "' is not one of f32, bf16, q8_0"));
+    auto adapter = LoraAdapter::Load(f.lora, (*model)->adapter_shape(), {.format = *lora_format});
     if (!adapter.ok()) return fail(adapter.status());
     auto id = (*engine)->AddAdapter(*adapter);
     if (!id.ok()) return fail(id.status());
@@ -225,6 +227,8 @@ void AddGenerateCommand(CLI::App& app, ExitCode& exit_code) {
                   "weight format: f32 (default, the reference), bf16, q8_0, q4_0, q4_pc");
   cmd->add_option("--ctx", f->context, "context size in tokens (0: the model's maximum)");
   cmd->add_option("--lora", f->lora, "PEFT LoRA adapter directory (applied unmerged)");
+  cmd->add_option("--lora-dtype", f->lora_dtype, "LoRA matrices in f32, bf16 or q8_0 (int8)")
+      ->capture_default_str();
   cmd->add_option("--lora-start", f->lora_start,
                   "prompt position where the adapter turns on (masked LoRA); default 0, or the "
                   "adapter's aLoRA invocation tokens");
