@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libhwy-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libginac-dev
+  zlib1g-dev  # PNG plots of edgereason eval
   python3 python3-jinja2 python3-numpy
   # edgereason-train: libtorch (with OpenBLAS, ~15x faster than reference BLAS) and Gloo for c10d
   libtorch-dev libopenblas0-pthread libgloo-dev

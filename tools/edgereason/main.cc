@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   edgereason::cli::AddMakeRandomAdapterCommand(app, exit_code);
   edgereason::cli::AddRunCommand(app, exit_code);
   edgereason::cli::AddMakeRandomBundleCommand(app, exit_code);
+  edgereason::cli::AddEvalCommand(app, exit_code);
   edgereason::cli::AddQuantizeCommand(app, exit_code);
   edgereason::cli::AddBenchCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);

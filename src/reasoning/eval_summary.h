@@ -1,0 +1,43 @@
+// Figures of an evaluation, computed from its per-item records (eval_item.h):
+// accuracy, generated tokens, latency, route fractions, accuracy under each
+// cap, accuracy vs N for each vote rule (mean ± std over random draws of N
+// streams from each item's pool, like the paper's Table 9), the switcher
+// threshold sweep, and the tokens consensus early stop would have saved.
+// Items that failed (an "error" field) count as wrong.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "reasoning/voting.h"
+
+namespace edgereason {
+
+struct SummaryOptions {
+  VoteRule rule = VoteRule::kWeighted;  // the configured vote (for early stop)
+  int draws = 32;                       // random draws per N for the vote curves
+  uint64_t seed = 0;
+  int sweep_points = 21;                // thresholds 0, 1/20, ..., 1
+};
+
+nlohmann::ordered_json Summarize(const std::vector<nlohmann::json>& records,
+                                 const SummaryOptions& options);
+
+// The summary as a markdown report (tables).
+std::string SummaryMarkdown(const nlohmann::ordered_json& summary);
+
+// Tokens a consensus early stop saves on one item's pool of streams (each
+// stream's ballot and token count), and whether the answer stayed the same
+// (it always should). Streams finish in order of their lengths, together when
+// equal, as in one batch.
+struct EarlyStopReplay {
+  int64_t tokens_total = 0;
+  int64_t tokens_saved = 0;
+  bool same_answer = true;
+};
+EarlyStopReplay ReplayEarlyStop(const std::vector<Ballot>& ballots,
+                                const std::vector<int64_t>& tokens, VoteRule rule);
+
+}  // namespace edgereason
