@@ -52,8 +52,10 @@ std::string RenderLinePlotPng(const LinePlot& plot) {
   if (y_hi - y_lo < 1e-12) y_lo -= 0.5, y_hi += 0.5;
   const double y_pad = 0.05 * (y_hi - y_lo);
   y_lo -= y_pad, y_hi += y_pad;
-  auto px = [&](double x) { return left + static_cast<int>(std::lround((x - x_lo) / (x_hi - x_lo) * (right - left))); };
-  auto py = [&](double y) { return bottom - static_cast<int>(std::lround((y - y_lo) / (y_hi - y_lo) * (bottom - top))); };
+  // Pixel coordinates, clamped so that no value overflows an int.
+  auto to_pixel = [](double v) { return static_cast<int>(std::lround(std::clamp(v, -1e6, 1e6))); };
+  auto px = [&](double x) { return left + to_pixel((x - x_lo) / (x_hi - x_lo) * (right - left)); };
+  auto py = [&](double y) { return bottom - to_pixel((y - y_lo) / (y_hi - y_lo) * (bottom - top)); };
 
   for (double t : NiceTicks(x_lo, x_hi)) {
     const int x = px(t);

@@ -1,0 +1,208 @@
+// Evaluation pieces: dataset rows of every shared format (and bad ones),
+// results files that resume after a torn write, summary figures on hand-made
+// records, the early-stop replay, and the PNG encoder.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cstring>
+
+#include "base/file.h"
+#include "reasoning/eval_dataset.h"
+#include "reasoning/eval_results_file.h"
+#include "reasoning/eval_summary.h"
+#include "reasoning/line_plot.h"
+#include "reasoning/png_image.h"
+#include "test_util.h"
+
+namespace edgereason {
+namespace {
+
+TEST(EvalDatasetTest, ReadsEverySharedFormat) {
+  struct Case {
+    const char* path;
+    size_t rows;
+    const char* first_gold;
+  };
+  for (const Case& c : {Case{"data/math500/test.jsonl", 500, "\\left( 3, \\frac{\\pi}{2} \\right)"},
+                        Case{"data/gsm8k/test.jsonl", 1319, "18"},
+                        Case{"data/aime24/test.jsonl", 30, nullptr},
+                        Case{"data/aime25/test.jsonl", 30, "70"},
+                        Case{"data/amc23/test.jsonl", 40, "27"}}) {
+    SCOPED_TRACE(c.path);
+    auto items = LoadEvalDataset(test::SharedPath(c.path));
+    ASSERT_TRUE(items.ok()) << items.status().ToString();
+    EXPECT_EQ(items->size(), c.rows);
+    if (c.first_gold) EXPECT_EQ(items->front().gold, c.first_gold);
+    for (const EvalItem& item : *items) {
+      EXPECT_FALSE(item.problem.empty());
+      EXPECT_FALSE(item.gold.empty());
+      EXPECT_FALSE(item.id.empty());
+    }
+  }
+}
+
+TEST(EvalDatasetTest, OwnRowsAndBadRows) {
+  auto ok = ParseEvalRow(R"({"problem":"1+1?","answer":"2","difficulty":"easy"})", "f:1");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->difficulty, "easy");
+  EXPECT_EQ(ParseEvalRow(R"({"question":"q","answer":0.5})", "f:1")->gold, "0.5");
+  EXPECT_EQ(ParseEvalRow(R"({"question":"q","answer":"work #### 1,234"})", "f:1")->gold, "1,234");
+  auto expect_error = [](const std::string& row, const std::string& culprit) {
+    auto r = ParseEvalRow(row, "data.jsonl:7");
+    ASSERT_FALSE(r.ok()) << row;
+    EXPECT_NE(r.status().message().find("data.jsonl:7"), std::string::npos);
+    EXPECT_NE(r.status().message().find(culprit), std::string::npos) << r.status().message();
+  };
+  expect_error("{not json", "JSON");
+  expect_error("[1,2]", "object");
+  expect_error(R"({"answer":"2"})", "problem");
+  expect_error(R"({"problem":"  ","answer":"2"})", "problem");
+  expect_error(R"({"problem":7,"answer":"2"})", "problem");
+  expect_error(R"({"problem":"p"})", "answer");
+  expect_error(R"({"problem":"p","answer":""})", "empty");
+  expect_error(R"({"problem":"p","answer":"####  "})", "empty");
+  expect_error(R"({"problem":"p","answer":[1]})", "answer");
+  expect_error(std::string(kMaxEvalRowBytes + 1, ' '), "limit");
+
+  const std::string dir = test::MakeTempDir("er-eval-data");
+  ASSERT_TRUE(WriteFileAtomic(dir + "/d.jsonl", "{\"problem\":\"a\",\"answer\":\"1\"}\n\n{bad\n").ok());
+  auto items = LoadEvalDataset(dir + "/d.jsonl");
+  ASSERT_FALSE(items.ok());
+  EXPECT_NE(items.status().message().find("d.jsonl:3"), std::string::npos);
+  ASSERT_TRUE(WriteFileAtomic(dir + "/empty.jsonl", "\n").ok());
+  EXPECT_FALSE(LoadEvalDataset(dir + "/empty.jsonl").ok());
+  EXPECT_FALSE(LoadEvalDataset(dir + "/missing.jsonl").ok());
+}
+
+TEST(EvalResultsFileTest, ResumesWithoutLosingOrDuplicatingItems) {
+  const std::string path = test::MakeTempDir("er-eval-results") + "/results.jsonl";
+  {
+    auto f = EvalResultsFile::Open(path);
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE(f->Append({{"index", 0}, {"correct", true}}).ok());
+    ASSERT_TRUE(f->Append({{"index", 1}, {"correct", false}}).ok());
+    EXPECT_FALSE(f->Append({{"index", 1}}).ok());  // never twice
+  }
+  // A kill in the middle of the third write leaves a torn line.
+  auto text = *ReadFile(path);
+  ASSERT_TRUE(WriteFileAtomic(path, text + "{\"index\":2,\"corr").ok());
+  {
+    auto f = EvalResultsFile::Open(path);
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    EXPECT_EQ(f->records().size(), 2u);
+    EXPECT_TRUE(f->IsDone(0));
+    EXPECT_TRUE(f->IsDone(1));
+    EXPECT_FALSE(f->IsDone(2));
+    ASSERT_TRUE(f->Append({{"index", 2}, {"correct", true}}).ok());
+  }
+  auto f = EvalResultsFile::Open(path);
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->records().size(), 3u);
+  EXPECT_EQ(f->records()[2]["index"], 2);
+  // Damage before the last line is an error, not silently skipped.
+  ASSERT_TRUE(WriteFileAtomic(path, "garbage\n{\"index\":0}\n").ok());
+  EXPECT_FALSE(EvalResultsFile::Open(path).ok());
+}
+
+// A record as eval_item.cc writes it, reduced to what the summary reads.
+nlohmann::json Record(int index, double p, bool chat_correct, std::vector<int> classes,
+                      std::vector<double> scores, std::vector<int64_t> tokens,
+                      std::vector<bool> class_correct) {
+  nlohmann::json streams = nlohmann::json::array();
+  for (size_t i = 0; i < classes.size(); ++i) {
+    streams.push_back({{"class", classes[i]}, {"score", scores[i]}, {"tokens", tokens[i]}});
+  }
+  nlohmann::json cls = nlohmann::json::array();
+  for (bool c : class_correct) cls.push_back({{"correct", c}});
+  int64_t total = 0;
+  for (int64_t t : tokens) total += t;
+  std::vector<Ballot> ballots;
+  for (size_t i = 0; i < classes.size(); ++i) ballots.push_back({int(i), classes[i], scores[i]});
+  const int w = Tally(ballots, VoteRule::kWeighted).winner_class;
+  const bool reason_correct = w >= 0 && class_correct[w];
+  nlohmann::json reason = {{"streams", streams}, {"classes", cls}, {"tokens", total},
+                           {"correct", reason_correct}, {"seconds", 1.0}, {"caps", nlohmann::json::object()}};
+  const bool route_reason = p >= 0.5;
+  return {{"index", index}, {"switcher_probability", p},
+          {"chat", {{"correct", chat_correct}, {"tokens", 10}, {"seconds", 0.1}}},
+          {"reason", reason}, {"route", route_reason ? "reason" : "chat"},
+          {"correct", route_reason ? reason_correct : chat_correct},
+          {"tokens", route_reason ? total : 10}, {"latency_seconds", route_reason ? 1.0 : 0.1}};
+}
+
+TEST(EvalSummaryTest, FiguresOfHandMadeRecords) {
+  const std::vector<nlohmann::json> records = {
+      // weighted vote picks class 0 (0.9 + 0.8) -> correct; chat wrong.
+      Record(0, 0.9, false, {0, 1, 0}, {0.9, 0.95, 0.8}, {100, 50, 80}, {true, false}),
+      // weighted vote picks class 1 -> wrong; chat right.
+      Record(1, 0.2, true, {0, 1, 1}, {0.3, 0.6, 0.6}, {40, 60, 60}, {true, false}),
+      {{"index", 2}, {"error", "the prompt has 9999 tokens but the context holds 4096"}},
+  };
+  auto s = Summarize(records, {});
+  EXPECT_EQ(s["items"], 3);
+  EXPECT_EQ(s["errors"], 1);
+  // Item 0 reasons (right), item 1 chats (right), item 2 failed.
+  EXPECT_NEAR(s["accuracy"].get<double>(), 2.0 / 3, 1e-12);
+  EXPECT_NEAR(s["route_fraction"]["reason"].get<double>(), 1.0 / 3, 1e-12);
+  EXPECT_NEAR(s["chat"]["accuracy"].get<double>(), 1.0 / 3, 1e-12);
+  EXPECT_NEAR(s["reason"]["accuracy"].get<double>(), 1.0 / 3, 1e-12);
+  // With N = the whole pool every draw is the full vote: no spread.
+  for (const auto& [rule, curve] : s["vote_curves"].items()) {
+    EXPECT_EQ(curve.back()["n"], 3);
+    EXPECT_NEAR(curve.back()["std"].get<double>(), 0.0, 1e-12) << rule;
+  }
+  EXPECT_NEAR(s["vote_curves"]["weighted"].back()["mean"].get<double>(), 1.0 / 3, 1e-12);
+  // Majority: item 0 class 0 (2 of 3) right, item 1 class 1 wrong.
+  EXPECT_NEAR(s["vote_curves"]["majority"].back()["mean"].get<double>(), 1.0 / 3, 1e-12);
+  // Best-of-N: item 0 stream 1 (0.95, wrong); item 1 stream 1 (0.6, class 1, wrong).
+  EXPECT_NEAR(s["vote_curves"]["best"].back()["mean"].get<double>(), 0.0, 1e-12);
+  // Threshold 0 sends both to reasoning, threshold 1 neither.
+  const auto& sweep = s["threshold_sweep"];
+  EXPECT_NEAR(sweep.front()["fraction_reasoning"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(sweep.front()["accuracy"].get<double>(), 1.0 / 3, 1e-12);
+  EXPECT_NEAR(sweep.back()["fraction_reasoning"].get<double>(), 0.0, 1e-12);
+  EXPECT_NEAR(sweep.back()["accuracy"].get<double>(), 1.0 / 3, 1e-12);
+  EXPECT_FALSE(SummaryMarkdown(s).empty());
+}
+
+TEST(EvalSummaryTest, EarlyStopReplayCountsTheTokensItWouldHaveSaved) {
+  // Majority over 5 streams finishing at 10, 20, 30, 40, 50 tokens: after
+  // three equal answers (at 30) the other two cannot win: saved (40-30)+(50-30).
+  std::vector<Ballot> b = {{0, 0, 1}, {1, 0, 1}, {2, 0, 1}, {3, 1, 1}, {4, 1, 1}};
+  auto r = ReplayEarlyStop(b, {10, 20, 30, 40, 50}, VoteRule::kMajority);
+  EXPECT_EQ(r.tokens_total, 150);
+  EXPECT_EQ(r.tokens_saved, 30);
+  EXPECT_TRUE(r.same_answer);
+  // Best-of-N never stops early.
+  EXPECT_EQ(ReplayEarlyStop(b, {10, 20, 30, 40, 50}, VoteRule::kBest).tokens_saved, 0);
+}
+
+TEST(PngTest, EncodesAValidImageThatDecodesBack) {
+  RgbImage img(7, 3);
+  img.Set(2, 1, {10, 20, 30});
+  const std::string png = img.EncodePng();
+  ASSERT_GT(png.size(), 8u);
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_EQ(png.substr(12, 4), "IHDR");
+  EXPECT_EQ(static_cast<uint8_t>(png[19]), 7);  // width, big-endian
+  EXPECT_EQ(static_cast<uint8_t>(png[23]), 3);  // height
+  // IDAT inflates to height × (1 + 3 × width) bytes with our pixel in place.
+  const size_t at = png.find("IDAT");
+  ASSERT_NE(at, std::string::npos);
+  const uint32_t len = (uint8_t(png[at - 4]) << 24) | (uint8_t(png[at - 3]) << 16) |
+                       (uint8_t(png[at - 2]) << 8) | uint8_t(png[at - 1]);
+  std::vector<uint8_t> raw(3 * (1 + 21));
+  uLongf raw_len = raw.size();
+  ASSERT_EQ(uncompress(raw.data(), &raw_len, reinterpret_cast<const Bytef*>(png.data() + at + 4), len), Z_OK);
+  ASSERT_EQ(raw_len, raw.size());
+  EXPECT_EQ(raw[22 + 1 + 2 * 3], 10);
+  EXPECT_EQ(raw[22 + 1 + 2 * 3 + 2], 30);
+  // Plots render with data, without data, and with wild values.
+  LinePlot plot{"T", "x", "y", {{"a", {0, 1, 2}, {0.5, 0.7, 0.9}, {0.1, 0.1, 0.1}, false},
+                                {"b", {0, 1e300, NAN}, {1, -1e300, 2}, {}, true}}};
+  EXPECT_EQ(RenderLinePlotPng(plot).substr(1, 3), "PNG");
+  EXPECT_EQ(RenderLinePlotPng(LinePlot{}).substr(1, 3), "PNG");
+}
+
+}  // namespace
+}  // namespace edgereason
