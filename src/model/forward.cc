@@ -187,22 +187,31 @@ void ForwardPass::Linear(const float* x, const WeightMatrix& w, const std::vecto
 void ForwardPass::Attention(std::span<const TokenRow> rows, int64_t layer, const KvCache& kv,
                             ThreadPool& pool) {
   const ModelConfig& c = model_->config();
-  const AttentionShape shape{c.num_heads, c.num_kv_heads, c.head_dim};
   const int64_t bs = kv.block_size();
-  pool.ParallelFor(static_cast<int64_t>(rows.size()), 1, [&](int64_t begin, int64_t end) {
+  // Work items are (row, KV head): decode has a single row per sequence, and
+  // its heads are what can run in parallel.
+  const int64_t items = static_cast<int64_t>(rows.size()) * c.num_kv_heads;
+  pool.ParallelFor(items, 1, [&](int64_t begin, int64_t end) {
     std::vector<const float*> key_blocks, value_blocks;
     std::vector<float> scores;
-    for (int64_t i = begin; i < end; ++i) {
+    int64_t prepared_row = -1;
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t i = item / c.num_kv_heads;
+      const int64_t kv_head = item % c.num_kv_heads;
       const TokenRow& r = rows[i];
       const int64_t length = r.pos + 1;  // causal: positions [0, pos]
-      const int64_t num_blocks = (length + bs - 1) / bs;
-      key_blocks.resize(num_blocks);
-      value_blocks.resize(num_blocks);
-      for (int64_t b = 0; b < num_blocks; ++b) {
-        key_blocks[b] = kv.Key(r.seq, layer, b * bs);
-        value_blocks[b] = kv.Value(r.seq, layer, b * bs);
+      if (prepared_row != i) {
+        const int64_t num_blocks = (length + bs - 1) / bs;
+        key_blocks.resize(num_blocks);
+        value_blocks.resize(num_blocks);
+        for (int64_t b = 0; b < num_blocks; ++b) {
+          key_blocks[b] = kv.Key(r.seq, layer, b * bs);
+          value_blocks[b] = kv.Value(r.seq, layer, b * bs);
+        }
+        scores.resize(length);
+        prepared_row = i;
       }
-      scores.resize(length);
+      const AttentionShape shape{c.num_heads, c.num_kv_heads, c.head_dim, kv_head, kv_head + 1};
       const KvSpan span{key_blocks.data(), value_blocks.data(), bs, length};
       AttendOneQuery(q_.data() + i * c.q_dim(), span, shape, attn_.data() + i * c.q_dim(),
                      scores.data());

@@ -148,7 +148,8 @@ void AttendOneQueryKernel(const float* q, const KvSpan& kv, const AttentionShape
   const int64_t kv_dim = shape.num_kv_heads * hd;
   const int64_t group = shape.num_heads / shape.num_kv_heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  for (int64_t j = 0; j < shape.num_kv_heads; ++j) {
+  const int64_t kv_end = shape.kv_head_end < 0 ? shape.num_kv_heads : shape.kv_head_end;
+  for (int64_t j = shape.kv_head_begin; j < kv_end; ++j) {
     for (int64_t h = 0; h < group; h += kMaxHeads) {
       AttendGroup(q, kv, kv_dim, j * hd, hd, j * group + h, std::min(kMaxHeads, group - h), scale,
                   out);
@@ -177,7 +178,8 @@ void AttendOneQueryReference(const float* q, const KvSpan& kv, const AttentionSh
   const int64_t kv_dim = shape.num_kv_heads * hd;
   const int64_t group = shape.num_heads / shape.num_kv_heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  for (int64_t h = 0; h < shape.num_heads; ++h) {
+  const int64_t kv_end = shape.kv_head_end < 0 ? shape.num_kv_heads : shape.kv_head_end;
+  for (int64_t h = shape.kv_head_begin * group; h < kv_end * group; ++h) {
     const float* qh = q + h * hd;
     const int64_t kv_offset = (h / group) * hd;
     float max_score = -INFINITY;

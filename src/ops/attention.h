@@ -20,6 +20,11 @@ struct AttentionShape {
   int64_t num_heads = 0;
   int64_t num_kv_heads = 0;  // query head h reads kv head h / (num_heads / num_kv_heads)
   int64_t head_dim = 0;
+  // Only KV heads [kv_head_begin, kv_head_end) and their query heads are
+  // computed (-1: up to num_kv_heads), so callers can split one query's heads
+  // across threads; other heads of `out` are left untouched.
+  int64_t kv_head_begin = 0;
+  int64_t kv_head_end = -1;
 };
 
 // out[num_heads, head_dim] = softmax(q kᵀ / sqrt(head_dim)) v over every

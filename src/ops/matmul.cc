@@ -339,10 +339,18 @@ void MatMul(const float* x, int64_t n, const WeightMatrix& w, const float* bias,
     }
   }
   const matmul_detail::Operands op{x, &xq, n, &w, bias, y};
-  pool.ParallelFor(w.rows, matmul_detail::kRowGrain, [&](int64_t begin, int64_t end) {
+  auto rows = [&](int64_t begin, int64_t end) {
     if (IsQuantized(w.format) && matmul_detail::VnniMatMulRows(op, begin, end)) return;
     HWY_DYNAMIC_DISPATCH(MatMulRows)(op, begin, end);
-  });
+  };
+  // Below ~64K multiply-adds (a few microseconds) waking the other threads
+  // costs more than it saves, and far more when the machine is oversubscribed.
+  constexpr int64_t kMinParallelWork = int64_t{1} << 16;
+  if (n * w.rows * w.cols < kMinParallelWork) {
+    rows(0, w.rows);
+    return;
+  }
+  pool.ParallelFor(w.rows, matmul_detail::kRowGrain, rows);
 }
 
 }  // namespace edgereason

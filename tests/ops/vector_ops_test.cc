@@ -100,5 +100,30 @@ TEST(AttentionTest, TiledOnlineSoftmaxMatchesReferenceOnEveryTarget) {
   }
 }
 
+// Splitting one query's heads by KV head (how the model spreads a decode
+// step over threads) computes exactly the same numbers as the whole call.
+TEST(AttentionTest, KvHeadRangesComposeToTheWholeCall) {
+  const AttentionShape whole{14, 2, 64};
+  const int64_t length = 130, block = 16, kv_dim = whole.num_kv_heads * whole.head_dim;
+  Cache cache = RandomCache(length, block, kv_dim, 3);
+  const KvSpan span{cache.key_ptrs.data(), cache.value_ptrs.data(), block, length};
+  const auto q = RandomValues(whole.num_heads * whole.head_dim, 8, 2.0f);
+  std::vector<float> scores(length), expected(q.size()), out(q.size(), -1.0f), ref(q.size(), -1.0f);
+  test::ForEachSimdTarget([&] {
+    AttendOneQuery(q.data(), span, whole, expected.data(), scores.data());
+    for (int64_t j = 0; j < whole.num_kv_heads; ++j) {
+      AttentionShape part = whole;
+      part.kv_head_begin = j;
+      part.kv_head_end = j + 1;
+      AttendOneQuery(q.data(), span, part, out.data(), scores.data());
+      AttendOneQueryReference(q.data(), span, part, ref.data(), scores.data());
+    }
+    for (size_t i = 0; i < out.size(); ++i) {
+      ASSERT_EQ(out[i], expected[i]) << i;
+      ASSERT_NEAR(ref[i], expected[i], 2e-5f) << i;
+    }
+  });
+}
+
 }  // namespace
 }  // namespace edgereason
