@@ -12,6 +12,9 @@ Result<nlohmann::json> ParseJson(const std::string& text, const std::string& ori
       (void)nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
       return CorruptData(origin + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
+    } catch (const nlohmann::json::exception& e) {
+      // e.g. a number too large for a double ("1e400")
+      return CorruptData(origin + ": not valid JSON (" + e.what() + ")");
     }
     return CorruptData(origin + ": not valid JSON");
   }
