@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <sstream>
 
 #include "base/file.h"
 #include "cli_common.h"
@@ -32,11 +34,13 @@ struct EvalFlags {
 
 Result<std::vector<int64_t>> ParseCaps(const std::string& text) {
   std::vector<int64_t> caps;
-  if (text.empty()) return caps;
-  ER_ASSIGN_OR_RETURN(std::vector<int32_t> ids, ParseTokenIds(text));
-  for (int32_t v : ids) {
-    if (v < 1) return InvalidArgument("--caps: caps must be positive");
-    caps.push_back(v);
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (item.empty() || item.size() > 9 || item.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoll(item) < 1) {
+      return InvalidArgument("--caps: '" + item + "' is not a positive token count");
+    }
+    caps.push_back(std::stoll(item));
   }
   return caps;
 }
@@ -120,16 +124,19 @@ int RunEval(const EvalFlags& f) {
   const auto start = std::chrono::steady_clock::now();
   size_t done = 0;
   int correct = 0;
+  std::map<int64_t, bool> correct_by_index;  // of the records already there
+  for (const auto& r : results->records()) {
+    correct_by_index[r["index"].get<int64_t>()] = r.value("correct", false);
+  }
   for (const EvalItem& item : *items) {
     if (!results->IsDone(item.index)) {
       const nlohmann::json record = RunEvalItem(**reasoner, item, options);
       st = results->Append(record);
       if (!st.ok()) return fail(st);
+      correct_by_index[item.index] = record.value("correct", false);
     }
     ++done;
-    for (const auto& r : results->records()) {
-      if (r["index"] == item.index) correct += r.value("correct", false);
-    }
+    correct += correct_by_index[item.index];
     if (tty) {
       Progress(done, items->size(), correct,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
