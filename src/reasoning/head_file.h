@@ -1,6 +1,6 @@
 // Small classifier heads (switcher, verifier) stored as a safetensors file
 // with a JSON config next to it: `<stem>.safetensors` + `<stem>.json`.
-// The formats of each head are documented in docs/formats.md; this file only
+// The formats of each head are documented in docs/bundle.md; this file only
 // reads and writes the pair.
 #pragma once
 
