@@ -10,17 +10,28 @@
 // and a shared block is copied only when a sequence is about to write into it
 // (copy-on-write, which only ever happens to a partly filled last block).
 //
+// Storage types: f32 (the fidelity reference), f16, bf16, or int8 with one f32
+// scale per (position, KV head) — the paper's KV8. The scales live in the
+// block after the values, so copy-on-write and forks carry them along.
+//
 // Thread-safety: structure changes (add/free/reserve) are single-threaded;
 // concurrent reads and writes of distinct positions are safe.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
 
 namespace edgereason {
+
+enum class KvDType : uint8_t { kF32, kF16, kBF16, kInt8 };
+// "f32", "f16", "bf16", "int8".
+const char* KvDTypeName(KvDType dtype);
+std::optional<KvDType> KvDTypeFromName(std::string_view name);
 
 struct KvCacheShape {
   int64_t num_layers = 0;
@@ -32,7 +43,10 @@ struct KvCacheShape {
 class KvCache {
  public:
   // `max_tokens` caps the total number of cached positions over all sequences.
-  KvCache(KvCacheShape shape, int64_t max_tokens, int64_t block_size = 16);
+  KvCache(KvCacheShape shape, int64_t max_tokens, int64_t block_size = 16,
+          KvDType dtype = KvDType::kF32);
+
+  KvDType dtype() const { return dtype_; }
 
   const KvCacheShape& shape() const { return shape_; }
   int64_t block_size() const { return block_size_; }
@@ -52,8 +66,15 @@ class KvCache {
   // shrinking releases whole blocks no longer needed.
   Status Resize(int32_t seq, int64_t length);
 
-  // [kv_dim] key / value vector of one position; valid until the sequence is
-  // resized or freed.
+  // Stores the [kv_dim] key and value of one position (converted to the
+  // storage type).
+  void Write(int32_t seq, int64_t layer, int64_t pos, const float* key, const float* value);
+  // Keys and values of positions [begin, end) as f32, [end - begin, kv_dim] each.
+  void Gather(int32_t seq, int64_t layer, int64_t begin, int64_t end, float* keys,
+              float* values) const;
+
+  // f32 caches only: the [kv_dim] key / value vector of one position, read in
+  // place; valid until the sequence is resized or freed.
   float* Key(int32_t seq, int64_t layer, int64_t pos);
   float* Value(int32_t seq, int64_t layer, int64_t pos);
   const float* Key(int32_t seq, int64_t layer, int64_t pos) const;
@@ -61,7 +82,7 @@ class KvCache {
 
   // Bytes of the distinct blocks held by live sequences (a shared block counts once).
   int64_t BytesInUse() const;
-  int64_t BytesPerBlock() const { return FloatsPerBlock() * static_cast<int64_t>(sizeof(float)); }
+  int64_t BytesPerBlock() const { return bytes_per_block_; }
 
  private:
   struct Sequence {
@@ -69,15 +90,22 @@ class KvCache {
     int64_t length = 0;
     std::vector<int32_t> blocks;
   };
-  float* Slot(int32_t seq, int64_t layer, int64_t pos, int which) const;
+  // Start of one position's stored values and, for int8, its per-head scales.
+  uint8_t* Slot(int32_t seq, int64_t layer, int64_t pos, int which) const;
+  float* Scales(int32_t seq, int64_t layer, int64_t pos, int which) const;
+  void Store(const float* in, uint8_t* slot, float* scales) const;
+  void Load(const uint8_t* slot, const float* scales, float* out) const;
   Result<int32_t> AllocateBlock();
   void ReleaseBlock(int32_t block);
-  int64_t FloatsPerBlock() const { return shape_.num_layers * 2 * block_size_ * shape_.kv_dim(); }
 
   KvCacheShape shape_;
   int64_t block_size_;
   int64_t max_blocks_;
-  std::vector<std::unique_ptr<float[]>> blocks_;
+  KvDType dtype_;
+  int64_t value_bytes_;      // bytes of one stored element
+  int64_t values_bytes_;     // [layers][2][block][kv_dim] stored values
+  int64_t bytes_per_block_;  // values, then int8 scales [layers][2][block][kv_heads] f32
+  std::vector<std::unique_ptr<float[]>> blocks_;  // float-aligned raw storage
   std::vector<int32_t> free_blocks_;
   std::vector<int32_t> block_refs_;  // [block] number of sequences holding it
   std::vector<Sequence> sequences_;

@@ -104,8 +104,7 @@ Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool&
                 model_->rope_inv_freq());
       ApplyRope(k_.data() + i * c.kv_dim(), c.num_kv_heads, c.head_dim, rows[i].pos,
                 model_->rope_inv_freq());
-      std::copy_n(k_.data() + i * c.kv_dim(), c.kv_dim(), kv.Key(rows[i].seq, l, rows[i].pos));
-      std::copy_n(v_.data() + i * c.kv_dim(), c.kv_dim(), kv.Value(rows[i].seq, l, rows[i].pos));
+      kv.Write(rows[i].seq, l, rows[i].pos, k_.data() + i * c.kv_dim(), v_.data() + i * c.kv_dim());
     }
     Attention(rows, l, kv, pool);
     Linear(attn_.data(), w.o, w.o_bias, l, LinearSlot::kO, xn_.data());
@@ -188,6 +187,26 @@ void ForwardPass::Attention(std::span<const TokenRow> rows, int64_t layer, const
                             ThreadPool& pool) {
   const ModelConfig& c = model_->config();
   const int64_t bs = kv.block_size();
+  if (kv.dtype() != KvDType::kF32) {
+    // Reduced-precision caches are widened row by row into f32 scratch.
+    pool.ParallelFor(static_cast<int64_t>(rows.size()), 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> keys, values, scores;
+      for (int64_t i = begin; i < end; ++i) {
+        const TokenRow& r = rows[i];
+        const int64_t length = r.pos + 1;
+        keys.resize(length * c.kv_dim());
+        values.resize(length * c.kv_dim());
+        scores.resize(length);
+        kv.Gather(r.seq, layer, 0, length, keys.data(), values.data());
+        const float* key_block = keys.data();
+        const float* value_block = values.data();
+        const KvSpan span{&key_block, &value_block, length, length};
+        AttendOneQuery(q_.data() + i * c.q_dim(), span, {c.num_heads, c.num_kv_heads, c.head_dim},
+                       attn_.data() + i * c.q_dim(), scores.data());
+      }
+    });
+    return;
+  }
   // Work items are (row, KV head): decode has a single row per sequence, and
   // its heads are what can run in parallel.
   const int64_t items = static_cast<int64_t>(rows.size()) * c.num_kv_heads;

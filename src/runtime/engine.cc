@@ -19,7 +19,8 @@ Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options,
       context_size_(context_size),
       pool_(options.threads),
       kv_({model->config().num_layers, model->config().num_kv_heads, model->config().head_dim},
-          options.kv_capacity > 0 ? options.kv_capacity : 4 * context_size),
+          options.kv_capacity > 0 ? options.kv_capacity : 4 * context_size, /*block_size=*/16,
+          options.kv_dtype),
       pass_(model) {}
 
 Result<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Model> model,

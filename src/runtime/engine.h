@@ -32,6 +32,7 @@ struct EngineOptions {
   // Total positions the KV cache may hold over all live sequences; 0 means
   // 4 × context_size.
   int64_t kv_capacity = 0;
+  KvDType kv_dtype = KvDType::kF32;
 };
 
 // Counters of work done since the engine was created.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace edgereason {
 namespace {
 
@@ -66,6 +68,53 @@ TEST(KvCacheTest, TruncateReleasesBlocksAndCapacityIsEnforced) {
   EXPECT_TRUE(kv.Resize(b, 8).ok());
   EXPECT_FALSE(kv.FreeSequence(99).ok());
   EXPECT_FALSE(kv.Fork(99, 2).ok());
+}
+
+TEST(KvCacheTest, ReducedPrecisionStorageRoundTripsWithinItsStep) {
+  const KvCacheShape shape{2, 3, 8};  // kv_dim 24
+  std::vector<float> key(shape.kv_dim()), value(shape.kv_dim());
+  for (int64_t d = 0; d < shape.kv_dim(); ++d) {
+    key[d] = std::sin(0.7f * d) * (1 + d / 8);  // heads of different magnitude
+    value[d] = std::cos(0.3f * d) * 0.01f;
+  }
+  struct Case {
+    KvDType dtype;
+    float relative_step;  // error bound relative to the head's max |x|
+    int64_t bytes_per_value;
+  };
+  for (const Case& c : {Case{KvDType::kF32, 0.0f, 4}, Case{KvDType::kF16, 1.0f / 2048, 2},
+                        Case{KvDType::kBF16, 1.0f / 256, 2}, Case{KvDType::kInt8, 0.5f / 127, 1}}) {
+    SCOPED_TRACE(KvDTypeName(c.dtype));
+    KvCache kv(shape, 64, 4, c.dtype);
+    const int32_t seq = kv.AddSequence();
+    ASSERT_TRUE(kv.Resize(seq, 6).ok());
+    for (int64_t p = 0; p < 6; ++p) kv.Write(seq, 1, p, key.data(), value.data());
+    auto children = kv.Fork(seq, 1);
+    ASSERT_TRUE(children.ok());
+    const int32_t child = children->front();
+    ASSERT_TRUE(kv.Resize(child, 7).ok());  // copy-on-write of the partial block, scales included
+    std::vector<float> keys(6 * shape.kv_dim()), values(keys.size());
+    kv.Gather(child, 1, 0, 6, keys.data(), values.data());
+    for (int64_t h = 0; h < shape.num_kv_heads; ++h) {
+      float key_max = 0, value_max = 0;
+      for (int64_t d = 0; d < shape.head_dim; ++d) {
+        key_max = std::max(key_max, std::fabs(key[h * shape.head_dim + d]));
+        value_max = std::max(value_max, std::fabs(value[h * shape.head_dim + d]));
+      }
+      for (int64_t p = 0; p < 6; ++p) {
+        for (int64_t d = 0; d < shape.head_dim; ++d) {
+          const int64_t i = h * shape.head_dim + d;
+          EXPECT_LE(std::fabs(keys[p * shape.kv_dim() + i] - key[i]), c.relative_step * key_max + 1e-9f);
+          EXPECT_LE(std::fabs(values[p * shape.kv_dim() + i] - value[i]), c.relative_step * value_max + 1e-9f);
+        }
+      }
+    }
+    const int64_t values_per_block = 2 * 2 * 4 * shape.kv_dim();
+    const int64_t scales = c.dtype == KvDType::kInt8 ? 2 * 2 * 4 * shape.num_kv_heads * 4 : 0;
+    EXPECT_EQ(kv.BytesPerBlock(), values_per_block * c.bytes_per_value + scales);
+  }
+  EXPECT_EQ(KvDTypeFromName("int8"), KvDType::kInt8);
+  EXPECT_FALSE(KvDTypeFromName("int4").has_value());
 }
 
 }  // namespace

@@ -165,5 +165,28 @@ TEST(EngineTest, MaskedGenerationMatchesPeftAndBadStartsAreRejected) {
   EXPECT_NE(bad.status().message().find("beyond the prompt"), std::string::npos);
 }
 
+TEST(EngineTest, ReducedPrecisionKvCachesStayCloseToF32) {
+  const auto prompt = ReferenceIds("input_ids.2");
+  auto model = *Model::Load(Fixture("model"));
+  std::vector<float> f32_logits;
+  for (KvDType dtype : {KvDType::kF32, KvDType::kF16, KvDType::kBF16, KvDType::kInt8}) {
+    SCOPED_TRACE(KvDTypeName(dtype));
+    auto engine = std::move(*Engine::Create(model, {.threads = 2, .kv_dtype = dtype}));
+    const int32_t seq = engine->AddSequence();
+    ForwardOutput out;
+    ASSERT_TRUE(engine->Prefill(seq, prompt, /*all_logits=*/true, &out).ok());
+    if (dtype == KvDType::kF32) {
+      f32_logits = out.logits;
+      continue;
+    }
+    float diff = 0;
+    for (size_t i = 0; i < out.logits.size(); ++i) diff = std::max(diff, std::fabs(out.logits[i] - f32_logits[i]));
+    std::printf("KV %-5s max|Δlogit| vs f32 KV %.4f\n", KvDTypeName(dtype), diff);
+    // Fixture logits span ±7; int8 keys move scores by up to ~1%.
+    EXPECT_LT(diff, dtype == KvDType::kInt8 ? 0.5f : dtype == KvDType::kBF16 ? 0.2f : 0.02f);
+    EXPECT_LT(engine->kv_cache().BytesInUse(), 3 * 2 * 16 * 32 * 4 * 3);
+  }
+}
+
 }  // namespace
 }  // namespace edgereason

@@ -9,7 +9,7 @@ namespace edgereason::cli {
 namespace {
 
 struct BenchFlags {
-  std::string model, dtype, parallel, lora, lora_dtype = "f32";
+  std::string model, dtype, parallel, lora, lora_dtype = "f32", kv_dtype = "f32";
   int threads = 1;
   int64_t prompt = 512, generate = 128, depth = 0;
   int repetitions = 3;
@@ -56,9 +56,12 @@ int RunBench(const BenchFlags& f) {
   int max_streams = 1;
   for (int n : options.parallel) max_streams = std::max(max_streams, n);
   const int64_t context = f.depth + f.prompt + f.generate + 1;
+  auto kv_dtype = KvDTypeFromName(f.kv_dtype);
+  if (!kv_dtype) return fail(InvalidArgument("--kv-dtype '" + f.kv_dtype + "' is not one of f32, f16, bf16, int8"));
   auto engine = Engine::Create(*model, {.threads = f.threads,
                                         .context_size = std::max<int64_t>(context, 16),
-                                        .kv_capacity = (context + 64) * (max_streams + 2)});
+                                        .kv_capacity = (context + 64) * (max_streams + 2),
+                                        .kv_dtype = *kv_dtype});
   if (!engine.ok()) return fail(engine.status());
   if (!f.lora.empty()) {
     auto lora_format = WeightFormatFromName(f.lora_dtype);
@@ -74,12 +77,12 @@ int RunBench(const BenchFlags& f) {
   if (!result.ok()) return fail(result.status());
   const double peak_mb = PeakRssBytes() / 1e6;
 
-  const ModelConfig& c = (*model)->config();
   const double weights_mb = (*model)->WeightBytes() / 1e6;
   // Decode reads every weight matrix once per token (the embedding only one
   // row) plus the cached keys and values of the positions before it.
-  const double kv_bytes_per_token =
-      static_cast<double>(f.depth + f.generate / 2) * c.num_layers * 2 * c.kv_dim() * sizeof(float);
+  const double kv_bytes_per_position =
+      static_cast<double>((*engine)->kv_cache().BytesPerBlock()) / (*engine)->kv_cache().block_size();
+  const double kv_bytes_per_token = static_cast<double>(f.depth + f.generate / 2) * kv_bytes_per_position;
   nlohmann::ordered_json j;
   j["model"] = f.model;
   j["dtype"] = std::string(WeightFormatName((*model)->weight_format()));
@@ -88,9 +91,10 @@ int RunBench(const BenchFlags& f) {
   j["pp"] = {{"tokens", f.prompt}, {"tps", result->pp_tps}, {"runs", result->pp_runs}};
   j["tg"] = {{"tokens", f.generate}, {"tps", result->tg_tps}, {"runs", result->tg_runs}};
   j["depth"] = f.depth;
+  j["kv_dtype"] = f.kv_dtype;
   j["weights_mb"] = weights_mb;
   j["peak_rss_mb"] = peak_mb;
-  j["kv_mb_at_end_of_tg"] = (f.depth + f.generate) * c.num_layers * 2 * c.kv_dim() * sizeof(float) / 1e6;
+  j["kv_mb_at_end_of_tg"] = (f.depth + f.generate) * kv_bytes_per_position / 1e6;
   if (f.roofline) {
     const double bandwidth = MeasureReadBandwidth(f.threads, f.bandwidth_mb << 20);
     const double bytes_per_token = (*model)->WeightBytes() + kv_bytes_per_token;
@@ -147,6 +151,7 @@ void AddBenchCommand(CLI::App& app, ExitCode& exit_code) {
       ->capture_default_str()->check(CLI::Range(1, 1 << 16));
   cmd->add_option("--parallel", f->parallel, "stream counts, e.g. 1,2,4,8,16");
   cmd->add_option("--lora", f->lora, "PEFT adapter: measure switch cost");
+  cmd->add_option("--kv-dtype", f->kv_dtype, "KV cache storage: f32, f16, bf16, int8")->capture_default_str();
   cmd->add_option("--lora-dtype", f->lora_dtype, "LoRA matrices in f32, bf16 or q8_0")->capture_default_str();
   cmd->add_flag("--json", f->json, "print one JSON object on one line");
   cmd->callback([f, &exit_code] { exit_code.value = RunBench(*f); });

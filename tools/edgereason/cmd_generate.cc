@@ -19,7 +19,7 @@ struct GenerateFlags {
   uint64_t seed = 0;
   int threads = 1;
   int64_t context = 0;
-  std::string lora, dtype, lora_dtype = "f32";
+  std::string lora, dtype, lora_dtype = "f32", kv_dtype = "f32";
   std::optional<int64_t> lora_start;
   int parallel = 1;
 };
@@ -123,7 +123,10 @@ int RunGenerate(const GenerateFlags& f) {
   if (!tokenizer.ok()) return fail(tokenizer.status());
   auto prompt = PromptIds(f, tokenizer->get());
   if (!prompt.ok()) return fail(prompt.status());
-  auto engine = Engine::Create(*model, {.threads = f.threads, .context_size = f.context});
+  auto kv_dtype = KvDTypeFromName(f.kv_dtype);
+  if (!kv_dtype) return fail(InvalidArgument("--kv-dtype '" + f.kv_dtype + "' is not one of f32, f16, bf16, int8"));
+  auto engine = Engine::Create(*model, {.threads = f.threads, .context_size = f.context,
+                                        .kv_dtype = *kv_dtype});
   if (!engine.ok()) return fail(engine.status());
 
   GenerateOptions options;
@@ -225,6 +228,8 @@ void AddGenerateCommand(CLI::App& app, ExitCode& exit_code) {
   cmd->add_option("--threads,-t", f->threads, "threads")->capture_default_str();
   cmd->add_option("--dtype", f->dtype,
                   "weight format: f32 (default, the reference), bf16, q8_0, q4_0, q4_pc");
+  cmd->add_option("--kv-dtype", f->kv_dtype, "KV cache storage: f32, f16, bf16 or int8")
+      ->capture_default_str();
   cmd->add_option("--ctx", f->context, "context size in tokens (0: the model's maximum)");
   cmd->add_option("--lora", f->lora, "PEFT LoRA adapter directory (applied unmerged)");
   cmd->add_option("--lora-dtype", f->lora_dtype, "LoRA matrices in f32, bf16 or q8_0 (int8)")
