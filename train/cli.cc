@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "train/distributed.h"
 #include "train/logits_command.h"
+#include "train/sft.h"
 
 namespace edgereason::train {
 namespace {
@@ -32,6 +34,32 @@ int Report(const Status& st) {
 
 }  // namespace
 
+void AddLoopOptions(CLI::App* cmd, LoopOptions& o, DatasetOptions& d, int& threads, bool& json,
+                    int& nproc) {
+  cmd->add_option("--steps", o.steps, "optimizer steps")->capture_default_str();
+  cmd->add_option("--batch", o.batch_size, "examples per optimizer step (all ranks together)")->capture_default_str();
+  cmd->add_option("--micro-batch", o.micro_batch, "examples per forward pass; smaller accumulates gradients")->capture_default_str();
+  cmd->add_option("--lr", o.lr, "peak learning rate")->capture_default_str();
+  cmd->add_option("--min-lr-ratio", o.min_lr_ratio, "cosine decay floor as a fraction of --lr")->capture_default_str();
+  cmd->add_option("--warmup", o.warmup_steps, "linear warmup steps")->capture_default_str();
+  cmd->add_option("--weight-decay", o.weight_decay, "AdamW weight decay")->capture_default_str();
+  cmd->add_option("--clip", o.clip_norm, "gradient norm clipping (0: off)")->capture_default_str();
+  cmd->add_flag("--bf16", o.bf16, "matrix products in bf16 (4-5x faster on CPUs with AVX-512 BF16)");
+  cmd->add_option("--seed", o.seed, "seed for initialisation, data order and dropout")->capture_default_str();
+  cmd->add_option("--eval-every", o.eval_every, "evaluate every K steps (0: at the end only)");
+  cmd->add_option("--save-every", o.save_every, "checkpoint every K steps (and always on SIGTERM)");
+  cmd->add_option("--checkpoint-dir", o.checkpoint_dir, "where checkpoints go");
+  cmd->add_flag("--resume", o.resume, "continue from --checkpoint-dir when it holds a checkpoint");
+  cmd->add_option("--log", o.log_path, "append one JSON line per step to this file");
+  cmd->add_option("--max-tokens", d.max_tokens, "cut examples to this many tokens")->capture_default_str();
+  cmd->add_flag("--skip-bad-rows", d.skip_bad_rows, "skip malformed JSONL rows (reported with line numbers) instead of failing");
+  cmd->add_option("--system", d.system_prompt, "system prompt for rows without one");
+  cmd->add_option("--threads", threads, "torch threads per process");
+  cmd->add_option("--nproc", nproc, "data-parallel processes on this machine (Gloo all-reduce)");
+  cmd->add_flag("--json", json, "print the run's figures as JSON");
+  cmd->add_flag("!--no-progress", o.progress, "no progress bar");
+}
+
 int RunCli(int argc, char** argv) {
   CLI::App app{
       "edgereason-train: trains what the edgereason runtime runs — small base models "
@@ -55,6 +83,46 @@ int RunCli(int argc, char** argv) {
                          "fake-quantize the base as the runtime would: q8_0, q4_0 or q4_pc");
   logits_cmd->add_flag("--bf16", logits.bf16, "matrix products in bf16 (training precision)");
 
+  SftOptions sft;
+  int nproc = 1;
+  CLI::App* sft_cmd = app.add_subcommand(
+      "sft", "Masked-LoRA supervised fine-tuning: JSONL of {\"messages\": [...]} or "
+             "{\"prompt\", \"response\"} rendered with the model's chat template; loss on "
+             "response tokens only; writes a PEFT adapter");
+  sft_cmd->add_option("--model", sft.model_dir, "base model directory (Hugging Face)")->required();
+  sft_cmd->add_option("--data", sft.data_path, "training JSONL")->required();
+  sft_cmd->add_option("--eval", sft.eval_path, "evaluation JSONL");
+  sft_cmd->add_option("--out", sft.out_dir, "output adapter directory")->required();
+  sft_cmd->add_option("--init-adapter", sft.init_adapter, "continue training this PEFT adapter");
+  sft_cmd->add_option("--template", sft.template_path, "chat template file overriding the model's");
+  sft_cmd->add_option("--base-format", sft.base_format, "QAMR: train on a fake-quantized base (q4_0, q4_pc, q8_0)");
+  sft_cmd->add_flag("!--no-mask", sft.mask_prompt, "adapter on prompt tokens too (plain LoRA)");
+  sft_cmd->add_option("--rank", sft.lora.rank, "LoRA rank")->capture_default_str();
+  sft_cmd->add_option("--alpha", sft.lora.alpha, "LoRA alpha")->capture_default_str();
+  sft_cmd->add_flag("--rslora", sft.lora.rslora, "scale alpha/sqrt(rank)");
+  sft_cmd->add_option("--dropout", sft.lora.dropout, "LoRA dropout")->capture_default_str();
+  sft_cmd->add_option("--targets", sft.lora.targets, "target modules")->delimiter(',')->capture_default_str();
+  AddLoopOptions(sft_cmd, sft.loop, sft.data, sft.threads, sft.json, nproc);
+
+  PretrainOptions pre;
+  CLI::App* pre_cmd = app.add_subcommand(
+      "pretrain", "Full-parameter training of a small Qwen2-architecture model from random "
+                  "weights; writes a Hugging Face directory the runtime loads");
+  pre_cmd->add_option("--tokenizer", pre.tokenizer_dir, "directory with tokenizer.json (e.g. from `bpe`)");
+  pre_cmd->add_option("--init-model", pre.init_model, "continue from this model instead");
+  pre_cmd->add_option("--data", pre.data_path, "training JSONL ({\"text\"}, messages or prompt/response rows)")->required();
+  pre_cmd->add_option("--eval", pre.eval_path, "evaluation JSONL");
+  pre_cmd->add_option("--out", pre.out_dir, "output model directory")->required();
+  pre_cmd->add_option("--template", pre.template_path, "chat template file");
+  pre_cmd->add_option("--hidden", pre.hidden, "hidden size")->capture_default_str();
+  pre_cmd->add_option("--layers", pre.layers, "decoder layers")->capture_default_str();
+  pre_cmd->add_option("--heads", pre.heads, "attention heads")->capture_default_str();
+  pre_cmd->add_option("--kv-heads", pre.kv_heads, "key/value heads")->capture_default_str();
+  pre_cmd->add_option("--intermediate", pre.intermediate, "MLP width")->capture_default_str();
+  pre_cmd->add_option("--max-positions", pre.max_positions, "context length")->capture_default_str();
+  AddLoopOptions(pre_cmd, pre.loop, pre.data, pre.threads, pre.json, nproc);
+  pre.data.append_eos = true;
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -66,6 +134,18 @@ int RunCli(int argc, char** argv) {
     logits.ids = *ids;
     return Report(RunLogits(logits));
   }
+  if (nproc > 1 && !IsWorkerProcess()) {
+    auto code = LaunchLocalWorkers(argc, argv, nproc);
+    return code.ok() ? *code : Report(code.status());
+  }
+  Status st;
+  if (sft_cmd->parsed()) st = RunSft(sft);
+  if (pre_cmd->parsed()) st = RunPretrain(pre);
+  if (st.code() == StatusCode::kOutOfRange && st.message().starts_with("stopped by a signal")) {
+    std::fprintf(stderr, "edgereason-train: %s\n", st.message().c_str());
+    return 143;
+  }
+  return Report(st);
   return 0;
 }
 

@@ -1,0 +1,55 @@
+// Data-parallel training through torch.distributed's c10d with the Gloo
+// backend: every rank computes gradients on its share of the global batch,
+// then the gradients are summed across ranks with one all-reduce, so every
+// rank applies the same update.
+//
+// A rank learns its place from the environment:
+//   EDGEREASON_RANK, EDGEREASON_WORLD_SIZE   this process's rank and the count
+//   EDGEREASON_STORE_FILE                     rendezvous through a shared file (one machine)
+//   EDGEREASON_MASTER_ADDR, EDGEREASON_MASTER_PORT   or through a TCP store on rank 0's host
+//   EDGEREASON_GLOO_IFACE_ADDR                address this rank's Gloo device binds
+//                                             (default 127.0.0.1; set it across machines)
+// `--nproc N` on one machine sets these and starts N copies of the command
+// (LaunchLocalWorkers); docs/training.md shows the multi-machine form.
+#pragma once
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace edgereason::train {
+
+class Communicator {
+ public:
+  // From the environment; a single-process communicator when
+  // EDGEREASON_WORLD_SIZE is unset or 1.
+  static Result<std::unique_ptr<Communicator>> FromEnvironment();
+  ~Communicator();
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+  bool is_main() const { return rank_ == 0; }
+  // Sums `tensors` (f32) across ranks in place, as one flat buffer.
+  Status AllReduceSum(const std::vector<torch::Tensor>& tensors);
+  Status Barrier();
+
+ private:
+  struct Group;
+  Communicator() = default;
+  int rank_ = 0;
+  int world_size_ = 1;
+  std::unique_ptr<Group> group_;
+};
+
+// Whether this process was started as one rank of a data-parallel run.
+bool IsWorkerProcess();
+
+// Runs `argv` again as `nproc` worker processes on this machine (ranks
+// 0..nproc-1, rendezvous through a temporary file), forwarding SIGTERM and
+// SIGINT to them, and waits for all. Returns the first non-zero exit code,
+// else 0.
+Result<int> LaunchLocalWorkers(int argc, char** argv, int nproc);
+
+}  // namespace edgereason::train
