@@ -56,7 +56,7 @@ T WaitWhileEqual(const std::atomic<T>& value, T old) {
 
 ThreadPool::ThreadPool(int num_threads) {
   for (int i = 1; i < std::max(1, num_threads); ++i) {
-    workers_.emplace_back([this, i] { WorkerLoop(i); });
+    workers_.emplace_back([this] { WorkerLoop(); });
   }
 }
 
@@ -67,53 +67,67 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::WorkerLoop(int thread_index) {
-  // Generation 0 is the pool's state at construction; a Run may bump it
-  // before this thread first looks.
+void ThreadPool::RunChunks() {
+  for (;;) {
+    const int64_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    if (c >= chunks_) return;
+    const int64_t begin = c * chunk_;
+    (*fn_)(begin, std::min(count_, begin + chunk_));
+    if (done_chunks_.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks_) {
+      done_chunks_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::WorkerLoop() {
   uint32_t seen = 0;
   for (;;) {
     seen = WaitWhileEqual(generation_, seen);
     if (stopping_.load(std::memory_order_relaxed)) return;
-    (*job_)(thread_index);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+    // Announce ourselves before looking at the job, so the caller cannot
+    // retire it while we read it; a job already closed is simply skipped.
+    active_.fetch_add(1, std::memory_order_acq_rel);
+    if (open_.load(std::memory_order_acquire)) RunChunks();
+    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) active_.notify_one();
   }
-}
-
-void ThreadPool::Run(const std::function<void(int)>& fn) {
-  if (workers_.empty()) {
-    fn(0);
-    return;
-  }
-  job_ = &fn;
-  pending_.store(static_cast<int32_t>(workers_.size()), std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
-  generation_.notify_all();
-  fn(0);
-  for (int32_t left = pending_.load(std::memory_order_acquire); left != 0;
-       left = pending_.load(std::memory_order_acquire)) {
-    WaitWhileEqual(pending_, left);
-  }
-  job_ = nullptr;
 }
 
 void ThreadPool::ParallelFor(int64_t count, int64_t grain,
                              const std::function<void(int64_t, int64_t)>& fn) {
   if (count <= 0) return;
   grain = std::max<int64_t>(1, grain);
-  const int64_t chunks = (count + grain - 1) / grain;
-  const int threads = static_cast<int>(std::min<int64_t>(num_threads(), chunks));
-  if (threads <= 1) {
+  const int64_t grains = (count + grain - 1) / grain;
+  if (workers_.empty() || grains <= 1) {
     fn(0, count);
     return;
   }
-  Run([&](int t) {
-    if (t >= threads) return;
-    const int64_t first = chunks * t / threads;
-    const int64_t last = chunks * (t + 1) / threads;
-    const int64_t begin = first * grain;
-    const int64_t end = std::min(count, last * grain);
-    if (begin < end) fn(begin, end);
-  });
+  // About four chunks per thread: enough for late threads to still find
+  // work, few enough that claiming costs nothing next to the work.
+  const int64_t target_chunks = std::min<int64_t>(grains, 4 * num_threads());
+  chunk_ = (grains + target_chunks - 1) / target_chunks * grain;
+  chunks_ = (count + chunk_ - 1) / chunk_;
+  count_ = count;
+  fn_ = &fn;
+  next_chunk_.store(0, std::memory_order_relaxed);
+  done_chunks_.store(0, std::memory_order_relaxed);
+  open_.store(true, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_release);
+  generation_.notify_all();
+
+  RunChunks();
+  // Chunks other threads claimed may still be running.
+  for (int64_t done = done_chunks_.load(std::memory_order_acquire); done != chunks_;
+       done = done_chunks_.load(std::memory_order_acquire)) {
+    WaitWhileEqual(done_chunks_, done);
+  }
+  // Retire the job; workers that announced themselves before this point
+  // must leave before fn_ goes out of scope.
+  open_.store(false, std::memory_order_release);
+  for (int32_t active = active_.load(std::memory_order_acquire); active != 0;
+       active = active_.load(std::memory_order_acquire)) {
+    WaitWhileEqual(active_, active);
+  }
+  fn_ = nullptr;
 }
 
 }  // namespace edgereason
