@@ -136,10 +136,11 @@ TEST(TrainSft, KillNineAndResumeEqualsUninterrupted) {
     execl("/bin/sh", "sh", "-c", ("exec " + cmd + " > /dev/null 2>&1").c_str(), nullptr);
     _exit(127);
   }
-  for (int i = 0; i < 600 && !std::filesystem::exists(ckpt + "/state.json"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Kill as soon as the first checkpoint lands: 11 steps (each writing a
+  // checkpoint) remain, so the run cannot have finished.
+  for (int i = 0; i < 30000 && !std::filesystem::exists(ckpt + "/state.json"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
