@@ -37,12 +37,14 @@ Result<double> TimePrefill(Engine& engine, const std::vector<int32_t>& tokens) {
 }
 
 // Seconds to decode `count` tokens one at a time after `depth` cached ones.
-Result<double> TimeDecode(Engine& engine, int64_t depth, int64_t count, std::mt19937_64& rng) {
+// With `adapter` >= 0 every position runs the adapter (plain LoRA).
+Result<double> TimeDecode(Engine& engine, int64_t depth, int64_t count, std::mt19937_64& rng,
+                          int16_t adapter = -1) {
   const int64_t vocab = engine.model().config().vocab_size;
   const int32_t seq = engine.AddSequence();
   ForwardOutput out;
-  Status st;
-  if (depth > 0) st = engine.Prefill(seq, RandomTokens(depth, vocab, rng), false, &out);
+  Status st = engine.SetAdapter(seq, adapter, 0);
+  if (depth > 0 && st.ok()) st = engine.Prefill(seq, RandomTokens(depth, vocab, rng), false, &out);
   const auto tokens = RandomTokens(count, vocab, rng);
   const auto start = Clock::now();
   for (int64_t i = 0; i < count && st.ok(); ++i) {
@@ -174,6 +176,12 @@ Result<BenchmarkResult> RunBenchmark(Engine& engine, const BenchmarkOptions& opt
     result.parallel.push_back(p);
   }
   if (options.adapter >= 0) {
+    for (int rep = 0; rep <= options.repetitions; ++rep) {
+      ER_ASSIGN_OR_RETURN(double tg, TimeDecode(engine, options.depth, options.generate_tokens, rng,
+                                                options.adapter));
+      if (rep > 0) result.tg_adapter_runs.push_back(static_cast<double>(options.generate_tokens) / tg);
+    }
+    result.tg_adapter_tps = Median(result.tg_adapter_runs);
     std::vector<BenchmarkResult::Ttft> runs;
     for (int rep = 0; rep <= options.repetitions; ++rep) {
       ER_ASSIGN_OR_RETURN(auto t, TimeSwitch(engine, prompt, options.adapter));

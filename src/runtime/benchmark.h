@@ -27,6 +27,9 @@ struct BenchmarkResult {
   double pp_tps = 0;  // median
   double tg_tps = 0;  // median
   std::vector<double> pp_runs, tg_runs;
+  // With an adapter: tg with the adapter on every token (median and runs).
+  double tg_adapter_tps = 0;
+  std::vector<double> tg_adapter_runs;
   struct Parallel {
     int n = 0;
     double tps = 0;  // aggregate decode tokens/s over the n streams (median)

@@ -113,6 +113,9 @@ int RunBench(const BenchFlags& f) {
     j["parallel"] = list;
   }
   if (result->ttft) {
+    j["tg_adapter"] = {{"tokens", f.generate}, {"tps", result->tg_adapter_tps},
+                       {"runs", result->tg_adapter_runs},
+                       {"cost_vs_base", 1.0 - result->tg_adapter_tps / result->tg_tps}};
     const auto& t = *result->ttft;
     j["ttft_ms"] = {{"base", t.base_ms}, {"adapter_shared_kv", t.shared_ms},
                     {"adapter_reencode", t.reencode_ms}};
