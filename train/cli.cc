@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "train/bpe_command.h"
 #include "train/distributed.h"
 #include "train/logits_command.h"
 #include "train/sft.h"
@@ -123,6 +124,25 @@ int RunCli(int argc, char** argv) {
   AddLoopOptions(pre_cmd, pre.loop, pre.data, pre.threads, pre.json, nproc);
   pre.data.append_eos = true;
 
+  BpeOptions bpe;
+  CLI::App* bpe_cmd = app.add_subcommand(
+      "bpe", "Trains a byte-level BPE tokenizer (Qwen2 pre-tokenizer regex, NFC, special "
+             "tokens) on text files or JSONL fields; writes tokenizer.json and "
+             "tokenizer_config.json (ChatML chat template) that the runtime loads. No libtorch "
+             "work: runs in seconds on a few MB");
+  bpe_cmd->add_option("inputs", bpe.inputs, "text files, or .jsonl files read through --field")->required();
+  bpe_cmd->add_option("--field", bpe.fields, "JSONL fields holding text (a messages array contributes its contents)")
+      ->delimiter(',')->capture_default_str();
+  bpe_cmd->add_option("--vocab-size", bpe.vocab_size, "256 bytes + merges + special tokens")->capture_default_str();
+  bpe_cmd->add_option("--min-frequency", bpe.min_frequency, "never merge a pair seen fewer times")->capture_default_str();
+  bpe_cmd->add_option("--special", bpe.special_tokens, "special tokens, ids after the merges, in this order")
+      ->delimiter(',')->capture_default_str();
+  bpe_cmd->add_option("--eos", bpe.eos_token, "end-of-turn token for tokenizer_config.json")->capture_default_str();
+  bpe_cmd->add_option("--pad", bpe.pad_token, "padding token for tokenizer_config.json")->capture_default_str();
+  bpe_cmd->add_option("--max-length", bpe.model_max_length, "model_max_length in tokenizer_config.json")->capture_default_str();
+  bpe_cmd->add_option("--out", bpe.out_dir, "output directory")->required();
+  bpe_cmd->add_flag("--json", bpe.json, "print the figures (merges, bytes per token) as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -134,6 +154,7 @@ int RunCli(int argc, char** argv) {
     logits.ids = *ids;
     return Report(RunLogits(logits));
   }
+  if (bpe_cmd->parsed()) return Report(RunBpe(bpe));
   if (nproc > 1 && !IsWorkerProcess()) {
     auto code = LaunchLocalWorkers(argc, argv, nproc);
     return code.ok() ? *code : Report(code.status());
@@ -146,7 +167,6 @@ int RunCli(int argc, char** argv) {
     return 143;
   }
   return Report(st);
-  return 0;
 }
 
 }  // namespace edgereason::train
