@@ -6,6 +6,7 @@
 
 #include "train/bpe_command.h"
 #include "train/distributed.h"
+#include "train/heads_command.h"
 #include "train/logits_command.h"
 #include "train/sft.h"
 
@@ -143,6 +144,61 @@ int RunCli(int argc, char** argv) {
   bpe_cmd->add_option("--out", bpe.out_dir, "output directory")->required();
   bpe_cmd->add_flag("--json", bpe.json, "print the figures (merges, bytes per token) as JSON");
 
+  auto add_head_options = [](CLI::App* cmd, HeadCommonOptions& c) {
+    cmd->add_option("--model", c.runtime.model_dir, "base model directory (Hugging Face)")->required();
+    cmd->add_option("--data", c.data_path,
+                    "problem JSONL: {\"problem\"|\"question\"|\"prompt\", \"answer\", \"label\", \"difficulty\"}")
+        ->required();
+    cmd->add_option("--out", c.out_stem, "output stem: writes STEM.json and STEM.safetensors")->required();
+    cmd->add_option("--template", c.runtime.template_path, "chat template file overriding the model's");
+    cmd->add_option("--system", c.runtime.system_prompt, "system prompt, as given to the runtime's Reasoner");
+    cmd->add_option("--eval-fraction", c.eval_fraction, "held-out share for AUC / sweep / calibration")->capture_default_str();
+    cmd->add_option("--epochs", c.fit.epochs, "passes over the training rows")->capture_default_str();
+    cmd->add_option("--batch", c.fit.batch, "rows per Adam step")->capture_default_str();
+    cmd->add_option("--lr", c.fit.lr, "Adam learning rate")->capture_default_str();
+    cmd->add_option("--weight-decay", c.fit.weight_decay, "Adam L2 weight decay")->capture_default_str();
+    cmd->add_option("--seed", c.fit.seed, "seed for the split, initialisation, noise and dropout")->capture_default_str();
+    cmd->add_option("--threads", c.runtime.threads, "runtime threads for the features")->capture_default_str();
+    cmd->add_flag("--skip-bad-rows", c.skip_bad_rows, "skip malformed JSONL rows instead of failing");
+    cmd->add_flag("!--no-progress", c.runtime.progress, "no progress on stderr");
+    cmd->add_flag("--json", c.json, "print the figures as JSON");
+  };
+
+  SwitcherOptions sw;
+  std::string pooling = "chunk_ema";
+  CLI::App* sw_cmd = app.add_subcommand(
+      "switcher", "Trains the chat/reasoning switcher head on the runtime's pooled base-prefill "
+                  "hidden states (chat-rendered prompt, HiddenPooler as the Reasoner pools): MLP "
+                  "with 8 hidden units, ReLU, dropout 0.2, Gaussian input noise 0.5, BCE, Adam. "
+                  "Label 1 = reasoning: a row's \"label\", else difficulty > --difficulty-threshold. "
+                  "Reports AUC and a threshold sweep on held-out rows");
+  add_head_options(sw_cmd, sw.common);
+  sw_cmd->add_option("--difficulty-threshold", sw.difficulty_threshold, "label rows without \"label\" as difficulty > this");
+  sw_cmd->add_option("--threshold", sw.threshold, "routing threshold written into the head")->capture_default_str();
+  sw_cmd->add_option("--pooling", pooling, "chunk_ema or mean")->capture_default_str();
+  sw_cmd->add_option("--chunk-size", sw.pooling.chunk_size, "rows per pooling chunk")->capture_default_str();
+  sw_cmd->add_option("--ema-alpha", sw.pooling.alpha, "weight of the newest chunk")->capture_default_str();
+  sw_cmd->add_option("--hidden-units", sw.common.fit.hidden_units, "MLP width")->capture_default_str();
+  sw_cmd->add_option("--dropout", sw.common.fit.dropout, "dropout on the hidden units")->capture_default_str();
+  sw_cmd->add_option("--input-noise", sw.common.fit.input_noise, "Gaussian σ on standardised features")->capture_default_str();
+
+  VerifierOptions vf;
+  vf.common.fit.epochs = 100;
+  CLI::App* vf_cmd = app.add_subcommand(
+      "verifier", "Trains the verifier head: --samples runtime rollouts per problem with the "
+                  "adapter (budget preamble as in reasoning mode), the verification prompt "
+                  "appended as the runtime appends it, the final hidden state as the feature and "
+                  "the answer checker's verdict as the label; linear + sigmoid, BCE, Adam. "
+                  "Reports AUC and calibration (ECE, reliability bins) on held-out problems");
+  add_head_options(vf_cmd, vf.common);
+  vf_cmd->add_option("--adapter", vf.sampling.adapter_dir, "PEFT adapter generating the rollouts");
+  vf_cmd->add_option("--samples", vf.sampling.samples, "rollouts per problem")->capture_default_str();
+  vf_cmd->add_option("--max-new-tokens", vf.sampling.max_new_tokens, "tokens per rollout")->capture_default_str();
+  vf_cmd->add_option("--temperature", vf.sampling.temperature, "sampling temperature")->capture_default_str();
+  vf_cmd->add_option("--sample-seed", vf.sampling.seed, "rollout seed")->capture_default_str();
+  vf_cmd->add_option("--preamble", vf.sampling.budget.preamble_template, "reasoning preamble ({budget} = bucket)")->capture_default_str();
+  vf_cmd->add_option("--verification-prompt", vf.sampling.verification_prompt, "text appended before scoring")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -155,6 +211,15 @@ int RunCli(int argc, char** argv) {
     return Report(RunLogits(logits));
   }
   if (bpe_cmd->parsed()) return Report(RunBpe(bpe));
+  if (sw_cmd->parsed()) {
+    if (pooling != "chunk_ema" && pooling != "mean") return Report(InvalidArgument("--pooling: chunk_ema or mean"));
+    sw.pooling.kind = pooling == "mean" ? PoolingKind::kMean : PoolingKind::kChunkEma;
+    return Report(RunSwitcher(sw));
+  }
+  if (vf_cmd->parsed()) {
+    vf.sampling.budget.cap = vf.sampling.max_new_tokens;
+    return Report(RunVerifier(vf));
+  }
   if (nproc > 1 && !IsWorkerProcess()) {
     auto code = LaunchLocalWorkers(argc, argv, nproc);
     return code.ok() ? *code : Report(code.status());
