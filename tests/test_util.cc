@@ -2,7 +2,10 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -18,6 +21,38 @@ std::string MakeTempDir(const std::string& prefix) {
     if (std::filesystem::create_directory(dir, ec)) return dir.string();
   }
   return {};
+}
+
+std::vector<std::string> HfFixtureDirs() {
+  std::vector<std::string> dirs;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(SharedPath("fixtures/hf-reference"), ec)) {
+    if (std::filesystem::exists(e.path() / "model" / "config.json")) dirs.push_back(e.path().string());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
+std::vector<float> F32Values(const SafetensorsTensor& t) {
+  std::vector<float> v(t.NumElements());
+  std::memcpy(v.data(), t.data.data(), v.size() * sizeof(float));
+  return v;
+}
+
+std::vector<int32_t> TokenIds(const SafetensorsTensor& t) {
+  std::vector<int32_t> v(t.NumElements());
+  for (size_t i = 0; i < v.size(); ++i) {
+    int64_t x;
+    std::memcpy(&x, t.data.data() + 8 * i, 8);
+    v[i] = static_cast<int32_t>(x);
+  }
+  return v;
+}
+
+float MaxAbsDiff(const float* a, const float* b, size_t n) {
+  float m = 0;
+  for (size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(a[i] - b[i]));
+  return m;
 }
 
 CommandResult RunCommand(const std::string& command, bool merge_stderr) {

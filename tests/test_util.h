@@ -2,8 +2,12 @@
 // reference safetensors, running the CLI.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
+
+#include "io/safetensors.h"
 
 namespace edgereason::test {
 
@@ -25,6 +29,15 @@ inline std::string CliPath() { return EDGEREASON_CLI_PATH; }
 
 // A fresh empty directory under the system temp dir, unique per call.
 std::string MakeTempDir(const std::string& prefix);
+
+// The transformers fixture directories under shared/fixtures/hf-reference
+// (every one with a model/config.json, whatever its name or shape), sorted.
+std::vector<std::string> HfFixtureDirs();
+// A reference array as f32 values / as token ids (stored I64).
+std::vector<float> F32Values(const SafetensorsTensor& t);
+std::vector<int32_t> TokenIds(const SafetensorsTensor& t);
+// Largest |a[i] - b[i]|.
+float MaxAbsDiff(const float* a, const float* b, size_t n);
 
 // Runs a shell command, capturing stdout (and stderr when merge_stderr).
 struct CommandResult {

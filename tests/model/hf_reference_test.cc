@@ -15,44 +15,13 @@
 namespace edgereason {
 namespace {
 
-std::vector<std::string> FixtureDirs() {
-  std::vector<std::string> dirs;
-  const std::string root = test::SharedPath("fixtures/hf-reference");
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
-    if (std::filesystem::exists(entry.path() / "model" / "config.json")) {
-      dirs.push_back(entry.path().string());
-    }
-  }
-  std::sort(dirs.begin(), dirs.end());
-  return dirs;
-}
 
-std::vector<float> F32(const SafetensorsTensor& t) {
-  std::vector<float> v(t.NumElements());
-  std::memcpy(v.data(), t.data.data(), v.size() * 4);
-  return v;
-}
 
-std::vector<int32_t> I64(const SafetensorsTensor& t) {
-  std::vector<int32_t> v(t.NumElements());
-  for (size_t i = 0; i < v.size(); ++i) {
-    int64_t x;
-    std::memcpy(&x, t.data.data() + 8 * i, 8);
-    v[i] = static_cast<int32_t>(x);
-  }
-  return v;
-}
 
-float MaxAbsDiff(const float* a, const float* b, size_t n) {
-  float m = 0;
-  for (size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
-}
 
 class HfReferenceTest : public ::testing::TestWithParam<std::string> {};
 
-TEST(HfReferenceFixtures, AreFound) { EXPECT_GE(FixtureDirs().size(), 4u); }
+TEST(HfReferenceFixtures, AreFound) { EXPECT_GE(test::HfFixtureDirs().size(), 4u); }
 
 TEST_P(HfReferenceTest, BaseLogitsHiddenStatesAndGreedyTokens) {
   const std::string dir = GetParam();
@@ -68,7 +37,7 @@ TEST_P(HfReferenceTest, BaseLogitsHiddenStatesAndGreedyTokens) {
   for (int i = 0; ref->Find("input_ids." + std::to_string(i)) != nullptr; ++i, ++inputs) {
     SCOPED_TRACE("input " + std::to_string(i));
     const std::string s = std::to_string(i);
-    const std::vector<int32_t> ids = I64(*ref->Find("input_ids." + s));
+    const std::vector<int32_t> ids = test::TokenIds(*ref->Find("input_ids." + s));
     const int64_t L = static_cast<int64_t>(ids.size());
 
     KvCache kv({c.num_layers, c.num_kv_heads, c.head_dim}, 4096);
@@ -78,27 +47,27 @@ TEST_P(HfReferenceTest, BaseLogitsHiddenStatesAndGreedyTokens) {
     ForwardOutput out;
     ASSERT_TRUE(pass.Run(rows, kv, pool, {.logits = true, .hidden_states = true}, &out).ok());
 
-    const auto want_logits = F32(*ref->Find("base.logits." + s));
+    const auto want_logits = test::F32Values(*ref->Find("base.logits." + s));
     ASSERT_EQ(out.logits.size(), want_logits.size());
-    EXPECT_LT(MaxAbsDiff(out.logits.data(), want_logits.data(), want_logits.size()), 1e-4f);
+    EXPECT_LT(test::MaxAbsDiff(out.logits.data(), want_logits.data(), want_logits.size()), 1e-4f);
 
-    const auto want_final = F32(*ref->Find("base.final_hidden." + s));
-    EXPECT_LT(MaxAbsDiff(out.final_hidden.data() + (L - 1) * c.hidden_size, want_final.data(),
+    const auto want_final = test::F32Values(*ref->Find("base.final_hidden." + s));
+    EXPECT_LT(test::MaxAbsDiff(out.final_hidden.data() + (L - 1) * c.hidden_size, want_final.data(),
                          want_final.size()), 1e-4f);
 
-    const auto want_hidden = F32(*ref->Find("base.hidden_states." + s));
+    const auto want_hidden = test::F32Values(*ref->Find("base.hidden_states." + s));
     ASSERT_EQ(out.hidden_states.size(), want_hidden.size());
     float max_abs = 0;
     for (float v : want_hidden) max_abs = std::max(max_abs, std::fabs(v));
-    EXPECT_LT(MaxAbsDiff(out.hidden_states.data(), want_hidden.data(), want_hidden.size()),
+    EXPECT_LT(test::MaxAbsDiff(out.hidden_states.data(), want_hidden.data(), want_hidden.size()),
               1e-4f + 1e-5f * max_abs);
 
     // Greedy decoding on the cache, EOS ignored.
-    const auto want_tokens = I64(*ref->Find("base.gen_tokens." + s));
-    const auto want_gen_logits = F32(*ref->Find("base.gen_logits." + s));
+    const auto want_tokens = test::TokenIds(*ref->Find("base.gen_tokens." + s));
+    const auto want_gen_logits = test::F32Values(*ref->Find("base.gen_logits." + s));
     std::vector<float> step_logits(out.logits.end() - c.vocab_size, out.logits.end());
     for (size_t t = 0; t < want_tokens.size(); ++t) {
-      EXPECT_LT(MaxAbsDiff(step_logits.data(), want_gen_logits.data() + t * c.vocab_size,
+      EXPECT_LT(test::MaxAbsDiff(step_logits.data(), want_gen_logits.data() + t * c.vocab_size,
                            c.vocab_size), 1e-4f) << "step " << t;
       const int32_t next = static_cast<int32_t>(
           std::max_element(step_logits.begin(), step_logits.end()) - step_logits.begin());
@@ -111,7 +80,7 @@ TEST_P(HfReferenceTest, BaseLogitsHiddenStatesAndGreedyTokens) {
   EXPECT_GE(inputs, 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, HfReferenceTest, ::testing::ValuesIn(FixtureDirs()),
+INSTANTIATE_TEST_SUITE_P(Fixtures, HfReferenceTest, ::testing::ValuesIn(test::HfFixtureDirs()),
                          [](const auto& info) {
                            std::string name = std::filesystem::path(info.param).filename();
                            std::replace_if(name.begin(), name.end(),

@@ -15,37 +15,9 @@
 namespace edgereason {
 namespace {
 
-std::vector<std::string> FixtureDirs() {
-  std::vector<std::string> dirs;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(test::SharedPath("fixtures/hf-reference"), ec)) {
-    if (std::filesystem::exists(e.path() / "model" / "config.json")) dirs.push_back(e.path().string());
-  }
-  std::sort(dirs.begin(), dirs.end());
-  return dirs;
-}
 
-std::vector<float> F32(const SafetensorsTensor& t) {
-  std::vector<float> v(t.NumElements());
-  std::memcpy(v.data(), t.data.data(), v.size() * 4);
-  return v;
-}
 
-std::vector<int32_t> I64(const SafetensorsTensor& t) {
-  std::vector<int32_t> v(t.NumElements());
-  for (size_t i = 0; i < v.size(); ++i) {
-    int64_t x;
-    std::memcpy(&x, t.data.data() + 8 * i, 8);
-    v[i] = static_cast<int32_t>(x);
-  }
-  return v;
-}
 
-float MaxAbsDiff(const float* a, const float* b, size_t n) {
-  float m = 0;
-  for (size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
-}
 
 // Runs the prompt with the adapter active from `start` on (0: everywhere),
 // compares every position's logits, then decodes greedily with the adapter
@@ -66,15 +38,15 @@ void CheckAdapterRun(const Model& model, const LoraAdapter& adapter, const Safet
   }
   ForwardOutput out;
   ASSERT_TRUE(pass.Run(rows, kv, pool, {}, &out, adapters).ok());
-  const auto want = F32(*ref.Find(logits_name));
+  const auto want = test::F32Values(*ref.Find(logits_name));
   ASSERT_EQ(want.size(), out.logits.size()) << logits_name;
-  EXPECT_LT(MaxAbsDiff(out.logits.data(), want.data(), want.size()), 1e-4f) << logits_name;
+  EXPECT_LT(test::MaxAbsDiff(out.logits.data(), want.data(), want.size()), 1e-4f) << logits_name;
 
-  const auto want_tokens = I64(*ref.Find(tokens_name));
-  const auto want_gen = F32(*ref.Find(gen_logits_name));
+  const auto want_tokens = test::TokenIds(*ref.Find(tokens_name));
+  const auto want_gen = test::F32Values(*ref.Find(gen_logits_name));
   std::vector<float> step(out.logits.end() - c.vocab_size, out.logits.end());
   for (size_t t = 0; t < want_tokens.size(); ++t) {
-    EXPECT_LT(MaxAbsDiff(step.data(), want_gen.data() + t * c.vocab_size, c.vocab_size), 1e-4f)
+    EXPECT_LT(test::MaxAbsDiff(step.data(), want_gen.data() + t * c.vocab_size, c.vocab_size), 1e-4f)
         << gen_logits_name << " step " << t;
     const int32_t next = static_cast<int32_t>(std::max_element(step.begin(), step.end()) - step.begin());
     ASSERT_EQ(next, want_tokens[t]) << tokens_name << " token " << t;
@@ -99,7 +71,7 @@ TEST_P(LoraReferenceTest, FullAndMaskedAdapterRunsMatchPeft) {
     ASSERT_TRUE(adapter.ok()) << adapter.status().ToString();
     for (int i = 0; ref->Find("input_ids." + std::to_string(i)) != nullptr; ++i) {
       const std::string s = std::to_string(i);
-      const auto ids = I64(*ref->Find("input_ids." + s));
+      const auto ids = test::TokenIds(*ref->Find("input_ids." + s));
       CheckAdapterRun(**model, **adapter, *ref, ids, 0, variant + ".logits." + s,
                       variant + ".gen_tokens." + s, variant + ".gen_logits." + s);
       for (int64_t k = 1; k < static_cast<int64_t>(ids.size()); ++k) {
@@ -116,7 +88,7 @@ TEST_P(LoraReferenceTest, FullAndMaskedAdapterRunsMatchPeft) {
   EXPECT_GE(masked_runs, 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, LoraReferenceTest, ::testing::ValuesIn(FixtureDirs()),
+INSTANTIATE_TEST_SUITE_P(Fixtures, LoraReferenceTest, ::testing::ValuesIn(test::HfFixtureDirs()),
                          [](const auto& info) {
                            std::string name = std::filesystem::path(info.param).filename();
                            std::replace_if(name.begin(), name.end(),
@@ -136,8 +108,8 @@ TEST(LoraPrecisionTest, ReducedPrecisionAdaptersStayCloseToF32) {
   const std::string dir = test::SharedPath("fixtures/hf-reference/qwen2-tied");
   auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
   ASSERT_TRUE(ref.ok());
-  const auto ids = I64(*ref->Find("input_ids.2"));
-  const auto want = F32(*ref->Find("lora.logits.2"));
+  const auto ids = test::TokenIds(*ref->Find("input_ids.2"));
+  const auto want = test::F32Values(*ref->Find("lora.logits.2"));
   struct Case {
     WeightFormat base, lora;
     float bound;  // max |Δlogit| against the f32 PEFT reference (|logits| ≤ 7)
@@ -163,7 +135,7 @@ TEST(LoraPrecisionTest, ReducedPrecisionAdaptersStayCloseToF32) {
     for (size_t p = 0; p < ids.size(); ++p) rows.push_back({seq, static_cast<int32_t>(p), ids[p], true, 0});
     ForwardOutput out;
     ASSERT_TRUE(pass.Run(rows, kv, pool, {}, &out, adapters).ok());
-    const float diff = MaxAbsDiff(out.logits.data(), want.data(), want.size());
+    const float diff = test::MaxAbsDiff(out.logits.data(), want.data(), want.size());
     std::printf("base %-5s LoRA %-5s max|Δlogit| vs PEFT f32 %.4f\n",
                 std::string(WeightFormatName(c.base)).c_str(),
                 std::string(WeightFormatName(c.lora)).c_str(), diff);

@@ -38,15 +38,6 @@ constexpr Bounds kBounds[] = {
     {WeightFormat::kQ4_PC, 10.0f, 1.2, 0.0},
 };
 
-std::vector<int32_t> Ids(const SafetensorsTensor& t) {
-  std::vector<int32_t> v(t.NumElements());
-  for (size_t i = 0; i < v.size(); ++i) {
-    int64_t x;
-    std::memcpy(&x, t.data.data() + 8 * i, 8);
-    v[i] = static_cast<int32_t>(x);
-  }
-  return v;
-}
 
 // Logits [L, V] of a prompt and the 20 greedy tokens after it.
 std::pair<std::vector<float>, std::vector<int32_t>> RunPromptAndGreedy(std::shared_ptr<const Model> model,
@@ -98,7 +89,7 @@ TEST(QuantizedAccuracyTest, FastFormatsStayCloseToF32OnEveryFixture) {
     ++fixtures;
     auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
     ASSERT_TRUE(ref.ok());
-    const auto ids = Ids(*ref->Find("input_ids.2"));
+    const auto ids = test::TokenIds(*ref->Find("input_ids.2"));
     auto f32 = Model::Load(dir + "/model");
     ASSERT_TRUE(f32.ok());
     const int64_t vocab = (*f32)->config().vocab_size;

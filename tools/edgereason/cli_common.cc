@@ -55,6 +55,31 @@ Result<std::string> DecodeKnown(const Tokenizer& tokenizer, const std::vector<in
   return tokenizer.Decode(known);
 }
 
+Result<std::shared_ptr<const Model>> LoadModelFlag(const std::string& dir, const std::string& dtype) {
+  ModelLoadOptions load;
+  if (!dtype.empty()) {
+    load.weight_format = WeightFormatFromName(dtype);
+    if (!load.weight_format) {
+      return InvalidArgument("--dtype '" + dtype + "' is not one of f32, bf16, q8_0, q4_0, q4_pc");
+    }
+  }
+  return Model::Load(dir, load);
+}
+
+Result<KvDType> ParseKvDTypeFlag(const std::string& name) {
+  auto dtype = KvDTypeFromName(name);
+  if (!dtype) return InvalidArgument("--kv-dtype '" + name + "' is not one of f32, f16, bf16, int8");
+  return *dtype;
+}
+
+Result<int16_t> AddAdapterFlag(Engine& engine, const std::string& dir, const std::string& lora_dtype) {
+  auto format = WeightFormatFromName(lora_dtype);
+  if (!format) return InvalidArgument("--lora-dtype '" + lora_dtype + "' is not one of f32, bf16, q8_0");
+  ER_ASSIGN_OR_RETURN(auto adapter,
+                      LoraAdapter::Load(dir, engine.model().adapter_shape(), {.format = *format}));
+  return engine.AddAdapter(std::move(adapter));
+}
+
 void PrintJson(const nlohmann::ordered_json& value) {
   std::cout << value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   std::cout.flush();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "runtime/engine.h"
 #include "sampling/sampler.h"
 #include "tokenizer/tokenizer.h"
 
@@ -32,6 +33,14 @@ Result<std::unique_ptr<Tokenizer>> LoadTokenizerIfPresent(const std::string& dir
 // Decodes ids to text, skipping ids the tokenizer does not know (a model's
 // embedding table is often padded beyond its tokenizer's vocabulary).
 Result<std::string> DecodeKnown(const Tokenizer& tokenizer, const std::vector<int32_t>& ids);
+
+// Loads --model with the weight format named by --dtype ("" = the
+// checkpoint's own, f32 for float checkpoints).
+Result<std::shared_ptr<const Model>> LoadModelFlag(const std::string& dir, const std::string& dtype);
+// The KV cache storage named by --kv-dtype.
+Result<KvDType> ParseKvDTypeFlag(const std::string& name);
+// Loads the --lora adapter (matrices in --lora-dtype) into `engine`; its id.
+Result<int16_t> AddAdapterFlag(Engine& engine, const std::string& dir, const std::string& lora_dtype);
 
 // Prints a JSON value on one line to stdout.
 void PrintJson(const nlohmann::ordered_json& value);

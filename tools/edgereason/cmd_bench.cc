@@ -36,11 +36,6 @@ Result<std::vector<int>> ParseList(const std::string& text) {
 
 int RunBench(const BenchFlags& f) {
   auto fail = [](const Status& s) { return Fail("bench", s); };
-  ModelLoadOptions load;
-  if (!f.dtype.empty()) {
-    load.weight_format = WeightFormatFromName(f.dtype);
-    if (!load.weight_format) return fail(InvalidArgument("--dtype '" + f.dtype + "' is not one of f32, bf16, q8_0, q4_0, q4_pc"));
-  }
   BenchmarkOptions options;
   options.prompt_tokens = f.prompt;
   options.generate_tokens = f.generate;
@@ -51,24 +46,20 @@ int RunBench(const BenchFlags& f) {
     if (!list.ok()) return fail(list.status());
     options.parallel = *list;
   }
-  auto model = Model::Load(f.model, load);
+  auto model = LoadModelFlag(f.model, f.dtype);
   if (!model.ok()) return fail(model.status());
   int max_streams = 1;
   for (int n : options.parallel) max_streams = std::max(max_streams, n);
   const int64_t context = f.depth + f.prompt + f.generate + 1;
-  auto kv_dtype = KvDTypeFromName(f.kv_dtype);
-  if (!kv_dtype) return fail(InvalidArgument("--kv-dtype '" + f.kv_dtype + "' is not one of f32, f16, bf16, int8"));
+  auto kv_dtype = ParseKvDTypeFlag(f.kv_dtype);
+  if (!kv_dtype.ok()) return fail(kv_dtype.status());
   auto engine = Engine::Create(*model, {.threads = f.threads,
                                         .context_size = std::max<int64_t>(context, 16),
                                         .kv_capacity = (context + 64) * (max_streams + 2),
                                         .kv_dtype = *kv_dtype});
   if (!engine.ok()) return fail(engine.status());
   if (!f.lora.empty()) {
-    auto lora_format = WeightFormatFromName(f.lora_dtype);
-    if (!lora_format) return fail(InvalidArgument("--lora-dtype '" + f.lora_dtype + "' is not one of f32, bf16, q8_0"));
-    auto adapter = LoraAdapter::Load(f.lora, (*model)->adapter_shape(), {.format = *lora_format});
-    if (!adapter.ok()) return fail(adapter.status());
-    auto id = (*engine)->AddAdapter(*adapter);
+    auto id = AddAdapterFlag(**engine, f.lora, f.lora_dtype);
     if (!id.ok()) return fail(id.status());
     options.adapter = *id;
   }

@@ -112,30 +112,21 @@ int RunParallel(const GenerateFlags& f, Engine& engine, const std::vector<int32_
 
 int RunGenerate(const GenerateFlags& f) {
   auto fail = [](const Status& s) { return Fail("generate", s); };
-  ModelLoadOptions load;
-  if (!f.dtype.empty()) {
-    load.weight_format = WeightFormatFromName(f.dtype);
-    if (!load.weight_format) return fail(InvalidArgument("--dtype '" + f.dtype + "' is not one of f32, bf16, q8_0, q4_0, q4_pc"));
-  }
-  auto model = Model::Load(f.model, load);
+  auto model = LoadModelFlag(f.model, f.dtype);
   if (!model.ok()) return fail(model.status());
   auto tokenizer = LoadTokenizerIfPresent(f.model);
   if (!tokenizer.ok()) return fail(tokenizer.status());
   auto prompt = PromptIds(f, tokenizer->get());
   if (!prompt.ok()) return fail(prompt.status());
-  auto kv_dtype = KvDTypeFromName(f.kv_dtype);
-  if (!kv_dtype) return fail(InvalidArgument("--kv-dtype '" + f.kv_dtype + "' is not one of f32, f16, bf16, int8"));
+  auto kv_dtype = ParseKvDTypeFlag(f.kv_dtype);
+  if (!kv_dtype.ok()) return fail(kv_dtype.status());
   auto engine = Engine::Create(*model, {.threads = f.threads, .context_size = f.context,
                                         .kv_dtype = *kv_dtype});
   if (!engine.ok()) return fail(engine.status());
 
   GenerateOptions options;
   if (!f.lora.empty()) {
-    auto lora_format = WeightFormatFromName(f.lora_dtype);
-    if (!lora_format) return fail(InvalidArgument("--lora-dtype '" + f.lora_dtype + "' is not one of f32, bf16, q8_0"));
-    auto adapter = LoraAdapter::Load(f.lora, (*model)->adapter_shape(), {.format = *lora_format});
-    if (!adapter.ok()) return fail(adapter.status());
-    auto id = (*engine)->AddAdapter(*adapter);
+    auto id = AddAdapterFlag(**engine, f.lora, f.lora_dtype);
     if (!id.ok()) return fail(id.status());
     options.adapter = *id;
     options.activation_start = f.lora_start;

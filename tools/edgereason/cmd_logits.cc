@@ -34,20 +34,13 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
     auto fail = [&](const Status& s) { exit_code.value = Fail("logits", s); };
     auto ids = ParseTokenIds(opt->ids);
     if (!ids.ok()) return fail(ids.status());
-    ModelLoadOptions load;
-    if (!opt->dtype.empty()) {
-      load.weight_format = WeightFormatFromName(opt->dtype);
-      if (!load.weight_format) return fail(InvalidArgument("--dtype '" + opt->dtype + "' is not one of f32, bf16, q8_0, q4_0, q4_pc"));
-    }
-    auto model = Model::Load(opt->model, load);
+    auto model = LoadModelFlag(opt->model, opt->dtype);
     if (!model.ok()) return fail(model.status());
     auto engine = Engine::Create(*model, {.threads = opt->threads});
     if (!engine.ok()) return fail(engine.status());
     const int32_t seq = (*engine)->AddSequence();
     if (!opt->lora.empty()) {
-      auto adapter = LoraAdapter::Load(opt->lora, (*model)->adapter_shape());
-      if (!adapter.ok()) return fail(adapter.status());
-      auto id = (*engine)->AddAdapter(*adapter);
+      auto id = AddAdapterFlag(**engine, opt->lora, "f32");
       if (!id.ok()) return fail(id.status());
       GenerateOptions resolve;
       resolve.adapter = *id;
