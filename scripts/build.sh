@@ -13,5 +13,7 @@ case "$flavour" in
   *) echo "build.sh: unknown flavour '$flavour' (release or asan)" >&2; exit 2 ;;
 esac
 shared=${EDGEREASON_SHARED:-$PWD/../shared}
+# Test discovery runs the sanitized test programs at build time.
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 cmake -S . -B "$dir" -G Ninja "${flags[@]}" -DEDGEREASON_SHARED_DIR="$shared" >/dev/null
 cmake --build "$dir" -j "$jobs"

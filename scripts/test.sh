@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
 for flavour in release asan; do
   echo "== $flavour build"
   scripts/build.sh "$flavour"
