@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iostream>
 #include <filesystem>
 #include <random>
 
@@ -87,6 +88,9 @@ TEST(SwitcherTest, PoolsTheDocumentedEmaOverHiddenStatesOfTheLogitsPath) {
         double worst = 0;
         for (int64_t j = 0; j < h; ++j) worst = std::max(worst, std::fabs(pooled[j] - expected[j]));
         EXPECT_LT(worst, 1e-4);
+        std::cout << "[ figures  ] " << name << " pooling " << static_cast<int>(pooling.kind)
+                  << " chunk " << pooling.chunk_size << " prefill chunk " << prefill_chunk
+                  << ": max |pooled - expected| = " << worst << "\n";
         // The last logits equal the logits path's last row.
         const int64_t v = model->config().vocab_size;
         ASSERT_EQ(static_cast<int64_t>(last_logits.size()), v);

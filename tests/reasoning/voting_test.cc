@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iostream>
 #include <random>
 
 namespace edgereason {
@@ -107,6 +108,8 @@ TEST(VotingTest, EarlyStopNeverChangesTheWinnerOverRandomVoteSequences) {
   }
   // The test means something only if early decisions happen often.
   EXPECT_GT(decided_early, sequences / 10);
+  std::cout << "[ figures  ] " << sequences << " vote sequences, " << decided_early
+            << " decided before their last ballot, winner unchanged in all\n";
 }
 
 TEST(VotingTest, ParsesRuleNames) {
