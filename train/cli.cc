@@ -6,6 +6,7 @@
 
 #include "train/bpe_command.h"
 #include "train/distributed.h"
+#include "train/grpo.h"
 #include "train/heads_command.h"
 #include "train/logits_command.h"
 #include "train/sft.h"
@@ -199,6 +200,45 @@ int RunCli(int argc, char** argv) {
   vf_cmd->add_option("--preamble", vf.sampling.budget.preamble_template, "reasoning preamble ({budget} = bucket)")->capture_default_str();
   vf_cmd->add_option("--verification-prompt", vf.sampling.verification_prompt, "text appended before scoring")->capture_default_str();
 
+  GrpoOptions grpo;
+  CLI::App* grpo_cmd = app.add_subcommand(
+      "grpo", "GRPO with budget forcing on a LoRA adapter: G runtime rollouts per prompt from one "
+              "shared prompt KV, a budget bucket drawn per prompt and stated in the preamble, "
+              "reward = correctness x soft barrier on the generated length, group-normalised "
+              "advantages (equal-reward groups dropped), clipped ratio, KL to the starting "
+              "adapter; the runtime's adapter is refreshed after every update. --log writes "
+              "reward, accuracy, mean length, fraction over budget, KL and clip fraction per step");
+  grpo_cmd->add_option("--model", grpo.model_dir, "base model directory (Hugging Face)")->required();
+  grpo_cmd->add_option("--data", grpo.data_path, "problem JSONL with \"answer\"")->required();
+  grpo_cmd->add_option("--adapter", grpo.adapter_dir, "starting PEFT adapter (e.g. from sft); default: a fresh one");
+  grpo_cmd->add_option("--out", grpo.out_dir, "output adapter directory")->required();
+  grpo_cmd->add_option("--template", grpo.template_path, "chat template file overriding the model's");
+  grpo_cmd->add_option("--system", grpo.system_prompt, "system prompt");
+  grpo_cmd->add_option("--rank", grpo.lora.rank, "LoRA rank of a fresh adapter")->capture_default_str();
+  grpo_cmd->add_option("--alpha", grpo.lora.alpha, "LoRA alpha of a fresh adapter")->capture_default_str();
+  grpo_cmd->add_option("--group", grpo.group, "rollouts per prompt (G)")->capture_default_str();
+  grpo_cmd->add_option("--prompts-per-step", grpo.prompts_per_step, "prompts per step")->capture_default_str();
+  grpo_cmd->add_option("--steps", grpo.steps, "steps")->capture_default_str();
+  grpo_cmd->add_option("--inner-steps", grpo.inner_steps, "optimizer steps per batch of rollouts")->capture_default_str();
+  grpo_cmd->add_option("--lr", grpo.lr, "AdamW learning rate")->capture_default_str();
+  grpo_cmd->add_option("--weight-decay", grpo.weight_decay, "AdamW weight decay")->capture_default_str();
+  grpo_cmd->add_option("--clip", grpo.clip_norm, "gradient norm clipping (0: off)")->capture_default_str();
+  grpo_cmd->add_option("--epsilon", grpo.clip_eps, "ratio clipping range")->capture_default_str();
+  grpo_cmd->add_option("--beta", grpo.beta, "KL weight to the starting adapter")->capture_default_str();
+  grpo_cmd->add_option("--temperature", grpo.temperature, "rollout temperature")->capture_default_str();
+  grpo_cmd->add_option("--max-new-tokens", grpo.max_new_tokens, "rollout length limit")->capture_default_str();
+  grpo_cmd->add_option("--buckets", grpo.buckets, "budget buckets B, one drawn per prompt")->delimiter(',')->capture_default_str();
+  grpo_cmd->add_option("--preamble", grpo.preamble_template, "preamble stating the budget ({budget} = B)")->capture_default_str();
+  grpo_cmd->add_option("--window", grpo.barrier.window, "barrier window m: full reward up to (1-m)B")->capture_default_str();
+  grpo_cmd->add_option("--floor", grpo.barrier.floor, "barrier floor p: reward factor from (1+m)B on")->capture_default_str();
+  grpo_cmd->add_option("--seed", grpo.seed, "seed for problem order, buckets and sampling")->capture_default_str();
+  grpo_cmd->add_option("--threads", grpo.threads, "torch threads");
+  grpo_cmd->add_option("--runtime-threads", grpo.runtime_threads, "runtime threads for rollouts")->capture_default_str();
+  grpo_cmd->add_option("--log", grpo.log_path, "append one JSON line per step to this file");
+  grpo_cmd->add_flag("--skip-bad-rows", grpo.skip_bad_rows, "skip malformed JSONL rows instead of failing");
+  grpo_cmd->add_flag("!--no-progress", grpo.progress, "no progress on stderr");
+  grpo_cmd->add_flag("--json", grpo.json, "print the first and last step's figures as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -216,6 +256,7 @@ int RunCli(int argc, char** argv) {
     sw.pooling.kind = pooling == "mean" ? PoolingKind::kMean : PoolingKind::kChunkEma;
     return Report(RunSwitcher(sw));
   }
+  if (grpo_cmd->parsed()) return Report(RunGrpo(grpo));
   if (vf_cmd->parsed()) {
     vf.sampling.budget.cap = vf.sampling.max_new_tokens;
     return Report(RunVerifier(vf));

@@ -104,6 +104,15 @@ Result<std::string> TextCodec::PromptText(const std::vector<ChatMessage>& messag
   return chat_template->Apply(messages, /*add_generation_prompt=*/true, tc.bos_token, tc.eos_token);
 }
 
+std::string DecodeKnown(const Tokenizer& tokenizer, const std::vector<int32_t>& ids) {
+  std::vector<int32_t> known;
+  for (int32_t id : ids) {
+    if (tokenizer.IdToToken(id).has_value()) known.push_back(id);
+  }
+  auto text = tokenizer.Decode(known);
+  return text.ok() ? *text : std::string();
+}
+
 Result<std::vector<int32_t>> TextCodec::Encode(const std::string& text) const {
   return tokenizer->Encode(text, /*parse_special=*/true);
 }

@@ -35,6 +35,10 @@ struct TextCodec {
   Result<std::vector<int32_t>> Encode(const std::string& text) const;
 };
 
+// The text of generated ids as the Reasoner decodes a stream: ids the
+// tokenizer does not know (embedding tables padded beyond it) are skipped.
+std::string DecodeKnown(const Tokenizer& tokenizer, const std::vector<int32_t>& ids);
+
 struct Example {
   std::vector<int32_t> ids;
   int64_t response_start = 0;  // loss (and the masked adapter) from here on

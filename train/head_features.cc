@@ -134,8 +134,7 @@ Result<VerifierSamples> VerifierFeatures(const std::vector<ProblemRow>& rows,
       ER_RETURN_IF_ERROR(rt.engine->Prefill(children[k], tail, false, &fo));
       // fo.final_hidden: [num_outputs, hidden]; the last row is the last token's.
       out.data.x.insert(out.data.x.end(), fo.final_hidden.end() - hidden, fo.final_hidden.end());
-      auto text = tok.Decode(gen, /*skip_special=*/true);
-      const std::string answer = text.ok() ? ReasoningAnswer(*text, s.budget) : "";
+      const std::string answer = ReasoningAnswer(DecodeKnown(tok, gen), s.budget);
       out.data.y.push_back(CheckAnswer(rows[i].answer, answer).match ? 1.0 : 0.0);
       out.problem.push_back(static_cast<int64_t>(i));
       ++out.data.rows;
