@@ -14,6 +14,6 @@ case "$flavour" in
 esac
 shared=${EDGEREASON_SHARED:-$PWD/../shared}
 # Test discovery runs the sanitized test programs at build time.
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 cmake -S . -B "$dir" -G Ninja "${flags[@]}" -DEDGEREASON_SHARED_DIR="$shared" >/dev/null
 cmake --build "$dir" -j "$jobs"
