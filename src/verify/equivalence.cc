@@ -96,8 +96,16 @@ class Comparer {
     // One value against a set of equal values ("15 39/40 or 639/40").
     if (a.kind == Kind::kSet && b.kind != Kind::kTuple) return AnyOrder(a.items, {b});
     if (b.kind == Kind::kSet && a.kind != Kind::kTuple) return AnyOrder({a}, b.items);
-    if (a.kind == Kind::kInterval && b.kind == Kind::kRelation) return Values(a, AsInterval(b));
-    if (b.kind == Kind::kInterval && a.kind == Kind::kRelation) return Values(AsInterval(a), b);
+    // A one-sided inequality against an interval; a relation that is not one
+    // (AsInterval returns it unchanged) matches no interval.
+    if (a.kind == Kind::kInterval && b.kind == Kind::kRelation) {
+      const MathValue converted = AsInterval(b);
+      return converted.kind == Kind::kInterval && Values(a, converted);
+    }
+    if (b.kind == Kind::kInterval && a.kind == Kind::kRelation) {
+      const MathValue converted = AsInterval(a);
+      return converted.kind == Kind::kInterval && Values(converted, b);
+    }
     return false;
   }
 

@@ -142,3 +142,18 @@ TEST(CheckAnswer, HostileInputIsBoundedAndNeverCrashes) {
 
 }  // namespace
 }  // namespace edgereason
+
+namespace edgereason {
+namespace {
+
+// Found by scripts/fuzz.sh: an interval against an inequality that is not one
+// (two relations chained by an unknown command) recursed without end.
+TEST(CheckAnswer, IntervalAgainstAnUnconvertibleRelationTerminates) {
+  const CheckResult r = CheckAnswer("$x \\in [-2,7]$", "$-2 \\\\le x \\\\me 7$");
+  EXPECT_FALSE(r.match);
+  EXPECT_TRUE(CheckAnswer("$x \\in [-2,7]$", "$-2 \\le x \\le 7$").match);
+  EXPECT_TRUE(CheckAnswer("$[5, \\infty)$", "$x \\ge 5$").match);
+}
+
+}  // namespace
+}  // namespace edgereason
