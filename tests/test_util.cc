@@ -33,6 +33,12 @@ std::vector<std::string> HfFixtureDirs() {
   return dirs;
 }
 
+std::string FixtureTestName(const std::string& dir) {
+  std::string name = std::filesystem::path(dir).filename();
+  std::replace_if(name.begin(), name.end(), [](char ch) { return !std::isalnum(ch); }, '_');
+  return name;
+}
+
 std::vector<float> F32Values(const SafetensorsTensor& t) {
   std::vector<float> v(t.NumElements());
   std::memcpy(v.data(), t.data.data(), v.size() * sizeof(float));

@@ -33,6 +33,9 @@ std::string MakeTempDir(const std::string& prefix);
 // The transformers fixture directories under shared/fixtures/hf-reference
 // (every one with a model/config.json, whatever its name or shape), sorted.
 std::vector<std::string> HfFixtureDirs();
+// A test-name suffix for a fixture directory: its base name with every
+// character that is not alphanumeric replaced by '_'.
+std::string FixtureTestName(const std::string& dir);
 // A reference array as f32 values / as token ids (stored I64).
 std::vector<float> F32Values(const SafetensorsTensor& t);
 std::vector<int32_t> TokenIds(const SafetensorsTensor& t);

@@ -89,12 +89,7 @@ TEST_P(LoraReferenceTest, FullAndMaskedAdapterRunsMatchPeft) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, LoraReferenceTest, ::testing::ValuesIn(test::HfFixtureDirs()),
-                         [](const auto& info) {
-                           std::string name = std::filesystem::path(info.param).filename();
-                           std::replace_if(name.begin(), name.end(),
-                                           [](char ch) { return !std::isalnum(ch); }, '_');
-                           return name;
-                         });
+                         [](const auto& info) { return test::FixtureTestName(info.param); });
 
 }  // namespace
 }  // namespace edgereason
