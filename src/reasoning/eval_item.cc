@@ -121,6 +121,9 @@ nlohmann::json RunEvalItem(Reasoner& reasoner, const EvalItem& item, const EvalO
     nlohmann::json c = Graded(item.gold, chat->answer);
     c["tokens"] = chat->generated_tokens;
     c["seconds"] = chat->seconds;
+    // Recorded like the reasoning route's, so time to first token is read
+    // from the record of whichever route was taken.
+    c["first_token_seconds"] = chat->first_token_seconds;
     record["chat"] = c;
   }
   const std::vector<int64_t> caps = GradedCaps(options, reasoner.config().budget);

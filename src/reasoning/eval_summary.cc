@@ -1,7 +1,9 @@
 #include "reasoning/eval_summary.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <numeric>
 #include <random>
@@ -28,6 +30,18 @@ double StdDev(const std::vector<double>& v) {
 }
 
 bool Ok(const nlohmann::json& r) { return !r.contains("error"); }
+
+// Seconds from the question to the first generated token of the route taken.
+// Both routes record it including the prompt prefill; chat records of runs
+// from before chat recorded it lack it, and a chat answer's first token is
+// sampled from the prefill's own logits, so the prefill time is its TTFT.
+double FirstTokenSeconds(const nlohmann::json& r) {
+  const std::string route = r["route"].get<std::string>();
+  if (r.contains(route) && r[route].contains("first_token_seconds")) {
+    return r[route]["first_token_seconds"].get<double>();
+  }
+  return r.value("prefill_seconds", 0.0);
+}
 
 // One item's reasoning pool: ballots and the correctness of each class.
 struct Pool {
@@ -136,12 +150,15 @@ EarlyStopReplay ReplayEarlyStop(const std::vector<Ballot>& ballots,
   return replay;
 }
 
-nlohmann::ordered_json Summarize(const std::vector<nlohmann::json>& records,
-                                 const SummaryOptions& options) {
+namespace {
+
+// Every figure but the per-difficulty breakdown.
+nlohmann::ordered_json SummarizeAll(const std::vector<nlohmann::json>& records,
+                                    const SummaryOptions& options) {
   nlohmann::ordered_json s;
   const size_t n = records.size();
   int errors = 0, correct = 0, reasoning = 0;
-  std::vector<double> tokens, latency, chat_tokens, reason_tokens, stream_tokens;
+  std::vector<double> tokens, latency, first_token, chat_tokens, reason_tokens, stream_tokens;
   int chat_correct = 0, reason_correct = 0, chat_items = 0, reason_items = 0;
   std::vector<Pool> pools;
   bool has_scores = false;
@@ -157,6 +174,7 @@ nlohmann::ordered_json Summarize(const std::vector<nlohmann::json>& records,
     reasoning += r["route"] == "reason";
     tokens.push_back(r["tokens"].get<double>());
     latency.push_back(r["latency_seconds"].get<double>());
+    first_token.push_back(FirstTokenSeconds(r));
     if (r.contains("chat")) {
       ++chat_items;
       chat_correct += r["chat"]["correct"].get<bool>();
@@ -193,6 +211,7 @@ nlohmann::ordered_json Summarize(const std::vector<nlohmann::json>& records,
                          {"chat", n ? static_cast<double>(n - errors - reasoning) / n : 0.0}};
   s["tokens"] = {{"mean", Mean(tokens)}, {"median", Median(tokens)}};
   s["latency_seconds"] = {{"mean", Mean(latency)}, {"median", Median(latency)}};
+  s["time_to_first_token_seconds"] = {{"mean", Mean(first_token)}, {"median", Median(first_token)}};
   s["chat"] = {{"items", chat_items},
                {"accuracy", n ? static_cast<double>(chat_correct) / n : 0.0},
                {"mean_tokens", Mean(chat_tokens)}};
@@ -222,6 +241,77 @@ nlohmann::ordered_json Summarize(const std::vector<nlohmann::json>& records,
   return s;
 }
 
+bool ParseNumber(const std::string& text, double* value) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text.front()))) return false;
+  char* end = nullptr;
+  *value = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && std::isfinite(*value);
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Text order with each run of digits compared as one number: the token
+// sequences are compared lexicographically, the raw text breaks ties ("03"
+// against "3"), so this is a strict weak order std::sort may rely on.
+bool NaturalLess(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (IsDigit(a[i]) && IsDigit(b[j])) {
+      size_t ie = i, je = j;
+      while (ie < a.size() && IsDigit(a[ie])) ++ie;
+      while (je < b.size() && IsDigit(b[je])) ++je;
+      size_t ia = i, jb = j;  // skip leading zeros: compare values, not spellings
+      while (ia + 1 < ie && a[ia] == '0') ++ia;
+      while (jb + 1 < je && b[jb] == '0') ++jb;
+      const std::string_view x(a.data() + ia, ie - ia), y(b.data() + jb, je - jb);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = ie, j = je;
+    } else {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+      ++i, ++j;
+    }
+  }
+  if (i == a.size() && j == b.size()) return a < b;
+  return i == a.size();
+}
+
+}  // namespace
+
+std::string DifficultyOf(const nlohmann::json& record) {
+  if (!record.contains("difficulty")) return "";
+  const nlohmann::json& d = record["difficulty"];
+  if (d.is_string()) return d.get<std::string>();
+  return d.is_number() ? d.dump() : "";
+}
+
+bool DifficultyLess(const std::string& a, const std::string& b) {
+  // Numbers first, by value; then everything else in natural order.
+  double x = 0, y = 0;
+  const bool a_number = ParseNumber(a, &x), b_number = ParseNumber(b, &y);
+  if (a_number != b_number) return a_number;
+  if (a_number && x != y) return x < y;
+  if (a_number) return a < b;
+  return NaturalLess(a, b);
+}
+
+nlohmann::ordered_json Summarize(const std::vector<nlohmann::json>& records,
+                                 const SummaryOptions& options) {
+  nlohmann::ordered_json s = SummarizeAll(records, options);
+  std::map<std::string, std::vector<nlohmann::json>> groups;
+  for (const auto& r : records) {
+    const std::string d = DifficultyOf(r);
+    if (!d.empty()) groups[d].push_back(r);
+  }
+  std::vector<std::string> order;
+  for (const auto& [d, group] : groups) order.push_back(d);
+  std::sort(order.begin(), order.end(), DifficultyLess);
+  nlohmann::ordered_json by_difficulty = nlohmann::ordered_json::object();
+  for (const std::string& d : order) by_difficulty[d] = SummarizeAll(groups[d], options);
+  s["by_difficulty"] = by_difficulty;
+  return s;
+}
+
 std::string SummaryMarkdown(const nlohmann::ordered_json& s) {
   std::ostringstream md;
   md.setf(std::ios::fixed);
@@ -235,11 +325,24 @@ std::string SummaryMarkdown(const nlohmann::ordered_json& s) {
      << s["tokens"]["median"].get<double>() << " |\n"
      << "| mean / median latency (s) | " << s["latency_seconds"]["mean"].get<double>() << " / "
      << s["latency_seconds"]["median"].get<double>() << " |\n"
+     << "| mean / median time to first token (s) | "
+     << s["time_to_first_token_seconds"]["mean"].get<double>() << " / "
+     << s["time_to_first_token_seconds"]["median"].get<double>() << " |\n"
      << "| chat-only accuracy | " << s["chat"]["accuracy"].get<double>() << " |\n"
      << "| reasoning-only accuracy | " << s["reason"]["accuracy"].get<double>() << " |\n"
      << "| early stop: tokens saved | " << s["early_stop"]["tokens_saved"].get<int64_t>() << " of "
      << s["early_stop"]["tokens_total"].get<int64_t>() << " (answers changed: "
      << s["early_stop"]["answers_changed"].get<int64_t>() << ") |\n";
+  if (s.contains("by_difficulty") && !s["by_difficulty"].empty()) {
+    md << "\n## By difficulty\n\n| difficulty | items | accuracy | mean / median tokens | "
+          "chat-only accuracy | reasoning-only accuracy |\n|---|---|---|---|---|---|\n";
+    for (const auto& [d, g] : s["by_difficulty"].items()) {
+      md << "| " << d << " | " << g["items"].get<int64_t>() << " | " << g["accuracy"].get<double>()
+         << " | " << g["tokens"]["mean"].get<double>() << " / " << g["tokens"]["median"].get<double>()
+         << " | " << g["chat"]["accuracy"].get<double>() << " | "
+         << g["reason"]["accuracy"].get<double>() << " |\n";
+    }
+  }
   md << "\n## Accuracy under hard caps\n\n| cap | accuracy (per stream) | vote accuracy | mean tokens per stream |\n|---|---|---|---|\n";
   for (const auto& c : s["caps"]) {
     md << "| " << c["cap"].get<int64_t>() << " | " << c["accuracy"].get<double>() << " | "

@@ -3,7 +3,9 @@
 // cap, accuracy vs N for each vote rule (mean ± std over random draws of N
 // streams from each item's pool, like the paper's Table 9), the switcher
 // threshold sweep, and the tokens consensus early stop would have saved.
-// Items that failed (an "error" field) count as wrong.
+// Items that failed (an "error" field) count as wrong. The same figures are
+// repeated per difficulty ("by_difficulty"), since the paper reports most of
+// them per MATH level.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +24,20 @@ struct SummaryOptions {
   int sweep_points = 21;                // thresholds 0, 1/20, ..., 1
 };
 
+// The summary of `records`, with "by_difficulty": {"<d>": the summary of the
+// records of difficulty d alone} in DifficultyLess order (records without a
+// difficulty appear only in the overall figures).
 nlohmann::ordered_json Summarize(const std::vector<nlohmann::json>& records,
                                  const SummaryOptions& options);
+
+// A record's difficulty as text ("" when it has none); numbers are accepted
+// too, since hand-made datasets write levels as 3 rather than "3".
+std::string DifficultyOf(const nlohmann::json& record);
+
+// Orders difficulties as a reader expects: numerically when both are numbers
+// ("2" < "10"), else text with embedded numbers compared by value
+// ("Level 2" < "Level 10").
+bool DifficultyLess(const std::string& a, const std::string& b);
 
 // The summary as a markdown report (tables).
 std::string SummaryMarkdown(const nlohmann::ordered_json& summary);

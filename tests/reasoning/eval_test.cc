@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/file.h"
@@ -121,10 +122,12 @@ nlohmann::json Record(int index, double p, bool chat_correct, std::vector<int> c
   const int w = Tally(ballots, VoteRule::kWeighted).winner_class;
   const bool reason_correct = w >= 0 && class_correct[w];
   nlohmann::json reason = {{"streams", streams}, {"classes", cls}, {"tokens", total},
-                           {"correct", reason_correct}, {"seconds", 1.0}, {"caps", nlohmann::json::object()}};
+                           {"correct", reason_correct}, {"seconds", 1.0},
+                           {"first_token_seconds", 0.2}, {"caps", nlohmann::json::object()}};
   const bool route_reason = p >= 0.5;
-  return {{"index", index}, {"switcher_probability", p},
-          {"chat", {{"correct", chat_correct}, {"tokens", 10}, {"seconds", 0.1}}},
+  return {{"index", index}, {"switcher_probability", p}, {"prefill_seconds", 0.01},
+          {"chat", {{"correct", chat_correct}, {"tokens", 10}, {"seconds", 0.1},
+                    {"first_token_seconds", 0.01}}},
           {"reason", reason}, {"route", route_reason ? "reason" : "chat"},
           {"correct", route_reason ? reason_correct : chat_correct},
           {"tokens", route_reason ? total : 10}, {"latency_seconds", route_reason ? 1.0 : 0.1}};
@@ -163,6 +166,62 @@ TEST(EvalSummaryTest, FiguresOfHandMadeRecords) {
   EXPECT_NEAR(sweep.back()["fraction_reasoning"].get<double>(), 0.0, 1e-12);
   EXPECT_NEAR(sweep.back()["accuracy"].get<double>(), 1.0 / 3, 1e-12);
   EXPECT_FALSE(SummaryMarkdown(s).empty());
+}
+
+TEST(EvalSummaryTest, ByDifficultyAndTimeToFirstToken) {
+  std::vector<nlohmann::json> records = {
+      // Reasons, right (weighted class 0), 230 tokens.
+      Record(0, 0.9, false, {0, 1, 0}, {0.9, 0.95, 0.8}, {100, 50, 80}, {true, false}),
+      // Chats, right, 10 tokens; reasoning would be wrong (class 1: 1.2 > 0.3).
+      Record(1, 0.2, true, {0, 1, 1}, {0.3, 0.6, 0.6}, {40, 60, 60}, {true, false}),
+      // Reasons, wrong, 50 tokens; chat would be right.
+      Record(2, 0.7, true, {0, 0}, {0.5, 0.5}, {20, 30}, {false}),
+      // Chats, wrong; no difficulty, and a chat record from before chat
+      // recorded its first-token time: the prefill time stands in.
+      Record(3, 0.1, false, {0}, {0.5}, {10}, {true}),
+      {{"index", 4}, {"difficulty", "Level 2"}, {"error", "prompt too long"}},
+  };
+  records[0]["difficulty"] = "Level 10";
+  records[0]["reason"]["first_token_seconds"] = 0.25;
+  records[1]["difficulty"] = "Level 2";
+  records[1]["chat"]["first_token_seconds"] = 0.04;
+  records[2]["difficulty"] = "Level 2";
+  records[2]["reason"]["first_token_seconds"] = 0.5;
+  records[3]["chat"].erase("first_token_seconds");
+  records[3]["prefill_seconds"] = 0.03;
+  auto s = Summarize(records, {});
+  // TTFT of the routes taken: 0.25, 0.04, 0.5, 0.03.
+  EXPECT_NEAR(s["time_to_first_token_seconds"]["mean"].get<double>(), 0.82 / 4, 1e-12);
+  EXPECT_NEAR(s["time_to_first_token_seconds"]["median"].get<double>(), (0.04 + 0.25) / 2, 1e-12);
+
+  const auto& by = s["by_difficulty"];
+  ASSERT_EQ(by.size(), 2u);  // item 3 has no difficulty
+  EXPECT_EQ(by.begin().key(), "Level 2");  // natural order, not "Level 10" < "Level 2"
+  const auto& l2 = by["Level 2"];
+  EXPECT_EQ(l2["items"], 3);
+  EXPECT_EQ(l2["errors"], 1);
+  EXPECT_NEAR(l2["accuracy"].get<double>(), 1.0 / 3, 1e-12);
+  EXPECT_NEAR(l2["tokens"]["mean"].get<double>(), 30.0, 1e-12);
+  EXPECT_NEAR(l2["chat"]["accuracy"].get<double>(), 2.0 / 3, 1e-12);
+  EXPECT_NEAR(l2["reason"]["accuracy"].get<double>(), 0.0, 1e-12);
+  EXPECT_NEAR(l2["time_to_first_token_seconds"]["mean"].get<double>(), 0.27, 1e-12);
+  EXPECT_FALSE(l2.contains("by_difficulty"));
+  const auto& l10 = by["Level 10"];
+  EXPECT_EQ(l10["items"], 1);
+  EXPECT_NEAR(l10["accuracy"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(l10["tokens"]["median"].get<double>(), 230.0, 1e-12);
+  EXPECT_NEAR(l10["chat"]["accuracy"].get<double>(), 0.0, 1e-12);
+  const std::string md = SummaryMarkdown(s);
+  EXPECT_NE(md.find("## By difficulty"), std::string::npos);
+  EXPECT_NE(md.find("| Level 2 | 3 | 0.333 | 30.000 / 30.000 | 0.667 | 0.000 |"), std::string::npos) << md;
+}
+
+TEST(EvalSummaryTest, DifficultiesSortNumericallyThenNaturally) {
+  std::vector<std::string> d = {"easy", "Level 10", "10", "3", "Level 2", "03", "2", "1.5"};
+  std::sort(d.begin(), d.end(), DifficultyLess);
+  EXPECT_EQ(d, (std::vector<std::string>{"1.5", "2", "03", "3", "10", "Level 2", "Level 10", "easy"}));
+  EXPECT_EQ(DifficultyOf({{"difficulty", 3}}), "3");
+  EXPECT_EQ(DifficultyOf({{"index", 0}}), "");
 }
 
 TEST(EvalSummaryTest, EarlyStopReplayCountsTheTokensItWouldHaveSaved) {
