@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "train/bpe_command.h"
+#include "train/world.h"
 #include "train/distributed.h"
 #include "train/grpo.h"
 #include "train/heads_command.h"
@@ -67,7 +68,8 @@ int RunCli(int argc, char** argv) {
   CLI::App app{
       "edgereason-train: trains what the edgereason runtime runs — small base models "
       "(pretrain), byte-level BPE tokenizers (bpe), masked-LoRA reasoning adapters (sft), "
-      "budget-forcing RL on an adapter (grpo), and the switcher and verifier heads. "
+      "budget-forcing RL on an adapter (grpo), the switcher and verifier heads, and the "
+      "synthetic reasoning world the demo bundle learns from (world). "
       "Reads and writes Hugging Face / PEFT files."};
   app.require_subcommand(1);
 
@@ -125,6 +127,28 @@ int RunCli(int argc, char** argv) {
   pre_cmd->add_option("--max-positions", pre.max_positions, "context length")->capture_default_str();
   AddLoopOptions(pre_cmd, pre.loop, pre.data, pre.threads, pre.json, nproc);
   pre.data.append_eos = true;
+
+  WorldOptions world;
+  CLI::App* world_cmd = app.add_subcommand(
+      "world", "Writes the synthetic reasoning world as JSONL: chat tasks (difficulty 0: copy, "
+               "reverse, weekday, echo) and integer arithmetic with 1..6 operations (+ - ×, "
+               "values in 1..99). --format problems: {problem, answer, difficulty, task} rows for "
+               "eval/grpo/switcher/verifier; direct: {prompt, response} direct answers for the base; "
+               "traces: {prompt, response} verbose step-by-step reasoning for SFT. Train and test "
+               "splits never share a problem, whatever the seeds");
+  world_cmd->add_option("--seed", world.seed, "seed")->capture_default_str();
+  world_cmd->add_option("--count", world.count, "rows per difficulty")->capture_default_str();
+  world_cmd->add_option("--difficulties", world.difficulties, "difficulties to write (0 = chat)")
+      ->delimiter(',')->capture_default_str();
+  world_cmd->add_option("--weights", world.weights, "share of --count per difficulty (default 1 each)")
+      ->delimiter(',');
+  world_cmd->add_option("--split", world.split, "train or test")->capture_default_str();
+  world_cmd->add_option("--format", world.format, "problems, direct or traces")->capture_default_str();
+  world_cmd->add_option("--preamble", world.preamble, "reasoning preamble of traces ({budget} = a bucket)")
+      ->capture_default_str();
+  world_cmd->add_option("--buckets", world.buckets, "budgets stated in the traces' preambles")
+      ->delimiter(',')->capture_default_str();
+  world_cmd->add_option("--out", world.out, "output JSONL file")->required();
 
   BpeOptions bpe;
   CLI::App* bpe_cmd = app.add_subcommand(
@@ -251,6 +275,7 @@ int RunCli(int argc, char** argv) {
     return Report(RunLogits(logits));
   }
   if (bpe_cmd->parsed()) return Report(RunBpe(bpe));
+  if (world_cmd->parsed()) return Report(WriteWorld(world));
   if (sw_cmd->parsed()) {
     if (pooling != "chunk_ema" && pooling != "mean") return Report(InvalidArgument("--pooling: chunk_ema or mean"));
     sw.pooling.kind = pooling == "mean" ? PoolingKind::kMean : PoolingKind::kChunkEma;

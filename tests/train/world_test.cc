@@ -1,0 +1,153 @@
+// The synthetic world: Python's parser (world_reference.py) confirms every
+// answer, step and restated expression and the 1..99 range of every value;
+// the splits never share a problem; a seed always writes the same bytes; bad
+// options are clear errors.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "base/file.h"
+#include "test_util.h"
+#include "train/world.h"
+
+namespace edgereason::train {
+namespace {
+
+std::string Write(const std::string& dir, const std::string& name, WorldOptions o) {
+  o.out = dir + "/" + name;
+  const Status st = WriteWorld(o);
+  EXPECT_TRUE(st.ok()) << st.message();
+  return o.out;
+}
+
+std::vector<nlohmann::json> Rows(const std::string& path) {
+  auto text = ReadFile(path);
+  EXPECT_TRUE(text.ok());
+  std::vector<nlohmann::json> rows;
+  std::istringstream in(*text);
+  for (std::string line; std::getline(in, line);) rows.push_back(nlohmann::json::parse(line));
+  return rows;
+}
+
+TEST(TrainWorld, PythonAgreesWithEveryAnswerStepAndRange) {
+  const std::string dir = test::MakeTempDir("world");
+  WorldOptions o;
+  o.seed = 21;
+  o.count = 150;
+  const std::string problems = Write(dir, "problems.jsonl", o);
+  o.format = "traces";
+  o.split = "train";
+  const std::string traces = Write(dir, "traces.jsonl", o);
+  o.format = "direct";
+  const std::string direct = Write(dir, "direct.jsonl", o);
+  auto r = test::RunCommand("/usr/bin/python3 " + test::SourcePath("tests/train/world_reference.py") + " " +
+                                problems + " " + traces + " " + direct,
+                            true);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "ok " + std::to_string(3 * 7 * 150) + "\n");
+}
+
+TEST(TrainWorld, CountsPerDifficultyAndWeights) {
+  const std::string dir = test::MakeTempDir("world");
+  WorldOptions o;
+  o.count = 40;
+  o.difficulties = {0, 3, 6};
+  o.weights = {2, 1, 0.5};
+  std::map<int, int> per;
+  std::set<std::string> tasks;
+  for (const auto& row : Rows(Write(dir, "w.jsonl", o))) {
+    ++per[row["difficulty"].get<int>()];
+    tasks.insert(row["task"].get<std::string>());
+  }
+  EXPECT_EQ(per, (std::map<int, int>{{0, 80}, {3, 40}, {6, 20}}));
+  EXPECT_EQ(tasks, (std::set<std::string>{"arithmetic", "copy", "echo", "reverse", "weekday"}));
+}
+
+TEST(TrainWorld, SplitsNeverShareAProblemWhateverTheSeeds) {
+  const std::string dir = test::MakeTempDir("world");
+  WorldOptions o;
+  o.count = 300;
+  std::set<std::string> test_problems;
+  for (uint64_t seed : {1, 2}) {
+    o.seed = seed;
+    for (const auto& row : Rows(Write(dir, "test.jsonl", o))) {
+      const std::string p = row["problem"];
+      EXPECT_TRUE(InTestSplit(p)) << p;
+      test_problems.insert(p);
+    }
+  }
+  o.split = "train";
+  o.format = "direct";
+  for (uint64_t seed : {1, 3}) {
+    o.seed = seed;
+    for (const auto& row : Rows(Write(dir, "train.jsonl", o))) {
+      EXPECT_FALSE(test_problems.contains(row["prompt"].get<std::string>())) << row["prompt"];
+    }
+  }
+  // Arithmetic problems are not repeated within a file.
+  o.split = "test";
+  o.format = "problems";
+  o.difficulties = {2, 3, 4, 5, 6};
+  std::set<std::string> seen;
+  for (const auto& row : Rows(Write(dir, "unique.jsonl", o))) {
+    EXPECT_TRUE(seen.insert(row["problem"].get<std::string>()).second) << row["problem"];
+  }
+}
+
+TEST(TrainWorld, ASeedAlwaysWritesTheSameBytes) {
+  const std::string dir = test::MakeTempDir("world");
+  WorldOptions o;
+  o.count = 50;
+  o.format = "traces";
+  o.seed = 5;
+  const auto a = ReadFile(Write(dir, "a.jsonl", o));
+  const auto b = ReadFile(Write(dir, "b.jsonl", o));
+  o.seed = 6;
+  const auto c = ReadFile(Write(dir, "c.jsonl", o));
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_NE(*a, *c);
+}
+
+TEST(TrainWorld, TracesVaryInLengthForBudgetForcingToRemove) {
+  // The same kind of problem gets terse and verbose traces: the shortest
+  // k = 4 trace is well under half the longest.
+  const std::string dir = test::MakeTempDir("world");
+  WorldOptions o;
+  o.count = 200;
+  o.difficulties = {4};
+  o.format = "traces";
+  size_t shortest = SIZE_MAX, longest = 0;
+  for (const auto& row : Rows(Write(dir, "t.jsonl", o))) {
+    const size_t n = row["response"].get<std::string>().size();
+    shortest = std::min(shortest, n);
+    longest = std::max(longest, n);
+  }
+  EXPECT_LT(2 * shortest, longest);
+}
+
+TEST(TrainWorld, BadOptionsAreClearErrors) {
+  const std::string dir = test::MakeTempDir("world");
+  WorldOptions o;
+  o.out = dir + "/x.jsonl";
+  o.split = "dev";
+  EXPECT_NE(WriteWorld(o).message().find("--split must be train or test, not 'dev'"), std::string::npos);
+  o.split = "train";
+  o.format = "csv";
+  EXPECT_NE(WriteWorld(o).message().find("--format"), std::string::npos);
+  o.format = "problems";
+  o.weights = {1, 2};
+  EXPECT_NE(WriteWorld(o).message().find("one value per difficulty (7), got 2"), std::string::npos);
+  o.weights.clear();
+  o.difficulties = {7};
+  EXPECT_NE(WriteWorld(o).message().find("difficulty 7 is not in 0..6"), std::string::npos);
+  auto r = test::RunCommand(std::string(EDGEREASON_TRAIN_PATH) + " world --out " + dir +
+                                "/y.jsonl --format nope 2>&1");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--format must be problems, direct or traces"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace edgereason::train

@@ -1,0 +1,81 @@
+// The synthetic reasoning world the demo bundle is trained and measured on:
+// easy chat-style tasks (difficulty 0: copy a number, reverse its digits, the
+// day n days after or before a weekday, echo an expression) and multi-step
+// integer arithmetic (difficulty k = 1..6: k operations among + - ×, with
+// parentheses, every leaf and every intermediate value in 1..99).
+//
+// Each problem can be written three ways:
+//  - a MATH500-style row {"problem", "answer", "difficulty", "task"} for
+//    `edgereason eval`, `grpo`, `switcher` and `verifier`;
+//  - a direct-answer row {"prompt", "response": "\boxed{...}"} for the base;
+//  - a reasoning row {"prompt", "response"}: the budget preamble, a step-by-step
+//    trace that restates the problem and then, like distilled teacher traces,
+//    re-checks finished steps, restates and verifies at random (so there is
+//    redundancy for budget forcing to remove), the end of thinking and
+//    "Final answer: \boxed{...}".
+//
+// Determinism and splits: everything is a function of the seed. A problem
+// belongs to the test split when a hash of its text falls in one fifth of the
+// hash range and to the train split otherwise, so the two splits never share a
+// problem whatever seeds generated them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace edgereason::train {
+
+struct WorldProblem {
+  std::string problem;   // the question as the user asks it
+  std::string answer;    // the gold answer (what \boxed{} should hold)
+  int difficulty = 0;    // operations; 0 for chat tasks
+  std::string task;      // copy | reverse | weekday | echo | arithmetic
+  std::string trace;     // the verbose reasoning (without preamble or final answer)
+};
+
+enum class WorldSplit { kTrain, kTest };
+
+class WorldGenerator {
+ public:
+  explicit WorldGenerator(uint64_t seed) : state_(seed ^ 0x9e3779b97f4a7c15ULL) {}
+
+  // One problem of `difficulty` (0..6) from `split`.
+  WorldProblem Next(int difficulty, WorldSplit split);
+
+  // A uniform integer in [lo, hi].
+  int Uniform(int lo, int hi);
+  double UniformReal();  // [0, 1)
+  double Verbosity();
+
+ private:
+  WorldProblem Draw(int difficulty);
+  WorldProblem Chat();
+  WorldProblem Arithmetic(int operations);
+  uint64_t NextU64();
+
+  uint64_t state_;
+};
+
+// Whether `problem` belongs to the test split (a hash of its text).
+bool InTestSplit(const std::string& problem);
+
+struct WorldOptions {
+  uint64_t seed = 0;
+  int64_t count = 200;                        // rows per difficulty
+  std::vector<int> difficulties = {0, 1, 2, 3, 4, 5, 6};
+  std::vector<double> weights;                // per difficulty share (rows = count * weight), default 1
+  std::string split = "test";                 // test | train
+  std::string format = "problems";            // problems | direct | traces
+  std::string preamble = "<think>\nThinking budget: {budget} tokens.\n";
+  std::vector<int64_t> buckets = {64, 128, 256, 512};  // budget stated in a trace's preamble
+  std::string out;
+  bool unique = true;                         // no problem twice in one file (when the space allows)
+};
+
+// Writes the JSONL file (atomically). Fills `rows` with the number written.
+Status WriteWorld(const WorldOptions& options, int64_t* rows = nullptr);
+
+}  // namespace edgereason::train
