@@ -192,7 +192,10 @@ ForwardResult Forward(const TorchModel& model, const torch::Tensor& ids, const A
       k = k.repeat_interleave(nh / nkv, 1);
       v = v.repeat_interleave(nh / nkv, 1);
     }
-    torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) * scale + causal;  // [B, nh, T, T]
+    torch::Tensor scores =  // [B, nh, T, T], f32
+        (compute == torch::kFloat32 ? torch::matmul(q, k.transpose(-2, -1))
+                                    : torch::matmul(q.to(compute), k.to(compute).transpose(-2, -1)).to(torch::kFloat32)) *
+            scale + causal;
     torch::Tensor probs = torch::softmax(scores, -1);
     torch::Tensor attn;
     if (compute == torch::kFloat32) {

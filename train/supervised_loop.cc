@@ -1,5 +1,6 @@
 #include "train/supervised_loop.h"
 
+#include <algorithm>
 #include <signal.h>
 #include <unistd.h>
 
@@ -203,13 +204,20 @@ Result<LoopResult> RunSupervisedLoop(const LoopModel& m, const std::vector<Examp
       }
       optimizer.zero_grad();
       // The global batch of this step, then this rank's share of it.
+      // Sorted by length, so that micro-batches hold examples of similar
+      // length and padding costs little; ranks take contiguous shares of the
+      // sorted batch, so N ranks see the same micro-batches as one process.
+      std::vector<int64_t> global_positions(o.batch_size);
+      for (int64_t k = 0; k < o.batch_size; ++k) global_positions[k] = step * o.batch_size + k;
+      std::stable_sort(global_positions.begin(), global_positions.end(), [&](int64_t a, int64_t b) {
+        return train[order.At(a)].ids.size() < train[order.At(b)].ids.size();
+      });
       std::vector<int64_t> positions;
       int64_t global_tokens = 0;
       for (int64_t k = 0; k < o.batch_size; ++k) {
-        const int64_t pos = step * o.batch_size + k;
-        const Example& e = train[order.At(pos)];
+        const Example& e = train[order.At(global_positions[k])];
         global_tokens += static_cast<int64_t>(e.ids.size()) - std::max<int64_t>(e.response_start, 1);
-        if (k / per_rank == comm.rank()) positions.push_back(pos);
+        if (k / per_rank == comm.rank()) positions.push_back(global_positions[k]);
       }
       global_tokens = std::max<int64_t>(global_tokens, 1);
       double loss_sum = 0;
