@@ -39,4 +39,9 @@ class EvalResultsFile {
   std::set<int64_t> done_;
 };
 
+// The complete records of a results file, read without changing it (a report
+// over someone's finished run must not rewrite it): a torn last line and
+// duplicate indexes are skipped as Open skips them. A missing file is an error.
+Result<std::vector<nlohmann::json>> ReadEvalResults(const std::string& path);
+
 }  // namespace edgereason

@@ -107,8 +107,8 @@ nlohmann::ordered_json ThresholdSweep(const std::vector<nlohmann::json>& records
     int correct = 0, routed = 0;
     std::vector<double> tokens;
     for (const auto& r : records) {
-      if (!Ok(r) || !r["switcher_probability"].is_number() || !r.contains("chat") ||
-          !r.contains("reason")) {
+      if (!Ok(r) || !r.contains("switcher_probability") || !r["switcher_probability"].is_number() ||
+          !r.contains("chat") || !r.contains("reason")) {
         continue;
       }
       const bool reason = r["switcher_probability"].get<double>() >= t;
