@@ -103,6 +103,21 @@ TEST(EvalResultsFileTest, ResumesWithoutLosingOrDuplicatingItems) {
   // Damage before the last line is an error, not silently skipped.
   ASSERT_TRUE(WriteFileAtomic(path, "garbage\n{\"index\":0}\n").ok());
   EXPECT_FALSE(EvalResultsFile::Open(path).ok());
+  EXPECT_FALSE(ReadEvalResults(path).ok());
+}
+
+TEST(EvalResultsFileTest, ReadingLeavesTheFileAsItWas) {
+  const std::string path = test::MakeTempDir("er-eval-read") + "/results.jsonl";
+  EXPECT_FALSE(ReadEvalResults(path).ok());
+  EXPECT_FALSE(FileExists(path));  // not created
+  const std::string text = "{\"index\":1}\n{\"index\":0}\n{\"index\":1,\"dup\":1}\n{\"index\":2,\"to";
+  ASSERT_TRUE(WriteFileAtomic(path, text).ok());
+  auto records = ReadEvalResults(path);
+  ASSERT_TRUE(records.ok()) << records.status().ToString();
+  ASSERT_EQ(records->size(), 2u);  // the duplicate and the torn line are left out
+  EXPECT_EQ((*records)[0]["index"], 1);
+  EXPECT_FALSE((*records)[0].contains("dup"));
+  EXPECT_EQ(*ReadFile(path), text);
 }
 
 // A record as eval_item.cc writes it, reduced to what the summary reads.
