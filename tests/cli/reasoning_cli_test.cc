@@ -97,7 +97,14 @@ TEST(ReasoningCliTest, EvalWritesResultsSummaryMarkdownAndPlots) {
   EXPECT_EQ(s["caps"].size(), 3u);  // 16, 32 and the budget 48
   EXPECT_EQ(s["vote_curves"]["weighted"].back()["n"], 3);
   EXPECT_EQ(s["threshold_sweep"].size(), 21u);
+  EXPECT_GT(s["time_to_first_token_seconds"]["mean"].get<double>(), 0.0);
+  EXPECT_TRUE(s["by_difficulty"].empty());  // the dataset has no difficulties
   EXPECT_EQ(Lines(out + "/results.jsonl"), 4u);
+  std::istringstream results(*ReadFile(out + "/results.jsonl"));
+  std::string first_line;
+  std::getline(results, first_line);
+  const auto first = nlohmann::json::parse(first_line);
+  EXPECT_TRUE(first["chat"]["first_token_seconds"].is_number());
   for (const char* f : {"summary.json", "summary.md", "accuracy_vs_tokens.png", "length_cdf.png",
                         "vote_curves.png", "threshold_sweep.png"}) {
     auto bytes = ReadFile(out + "/" + f);

@@ -55,6 +55,7 @@ void AddMakeRandomAdapterCommand(CLI::App& app, ExitCode& exit_code);
 void AddRunCommand(CLI::App& app, ExitCode& exit_code);
 void AddMakeRandomBundleCommand(CLI::App& app, ExitCode& exit_code);
 void AddEvalCommand(CLI::App& app, ExitCode& exit_code);
+void AddReportCommand(CLI::App& app, ExitCode& exit_code);
 void AddQuantizeCommand(CLI::App& app, ExitCode& exit_code);
 void AddBenchCommand(CLI::App& app, ExitCode& exit_code);
 

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   edgereason::cli::AddRunCommand(app, exit_code);
   edgereason::cli::AddMakeRandomBundleCommand(app, exit_code);
   edgereason::cli::AddEvalCommand(app, exit_code);
+  edgereason::cli::AddReportCommand(app, exit_code);
   edgereason::cli::AddQuantizeCommand(app, exit_code);
   edgereason::cli::AddBenchCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
