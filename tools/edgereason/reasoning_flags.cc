@@ -5,9 +5,9 @@ namespace edgereason::cli {
 void AddReasoningFlags(CLI::App& cmd, ReasoningFlags& f) {
   cmd.add_option("--bundle", f.bundle, "reasoning bundle directory (bundle.json)");
   cmd.add_option("--model", f.model, "base model directory (instead of --bundle)");
-  cmd.add_option("--lora", f.lora, "reasoning adapter (PEFT directory)");
-  cmd.add_option("--switcher", f.switcher, "switcher head (.safetensors with .json next to it)");
-  cmd.add_option("--verifier", f.verifier, "verifier head (.safetensors with .json next to it)");
+  cmd.add_option("--lora", f.lora, "reasoning adapter (PEFT directory); with --bundle, replaces the bundle's");
+  cmd.add_option("--switcher", f.switcher, "switcher head (.safetensors with .json next to it); with --bundle, replaces the bundle's");
+  cmd.add_option("--verifier", f.verifier, "verifier head (.safetensors with .json next to it); with --bundle, replaces the bundle's");
   cmd.add_option("--reasoning", f.reasoning, "auto (switcher decides), on or off");
   cmd.add_option("--budget", f.budget, "hard cap on tokens per stream before the answer is forced")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
@@ -30,10 +30,13 @@ void AddReasoningFlags(CLI::App& cmd, ReasoningFlags& f) {
 Result<Bundle> ResolveBundle(const ReasoningFlags& f) {
   Bundle b;
   if (!f.bundle.empty()) {
-    if (!f.model.empty() || !f.lora.empty() || !f.switcher.empty() || !f.verifier.empty()) {
-      return InvalidArgument("give either --bundle or --model (with --lora, --switcher, --verifier)");
-    }
+    if (!f.model.empty()) return InvalidArgument("give either --bundle or --model, not both");
     ER_ASSIGN_OR_RETURN(b, LoadBundle(f.bundle));
+    // A part given on the command line replaces the bundle's (e.g. the SFT
+    // adapter in place of the RL one, with the bundle's templates and buckets).
+    if (!f.lora.empty()) b.paths.adapter = f.lora;
+    if (!f.switcher.empty()) b.paths.switcher = f.switcher;
+    if (!f.verifier.empty()) b.paths.verifier = f.verifier;
   } else {
     if (f.model.empty()) return InvalidArgument("give --bundle DIR or --model DIR");
     b.paths = {f.model, f.lora, f.switcher, f.verifier, ""};
