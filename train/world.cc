@@ -311,8 +311,8 @@ Status WriteWorld(const WorldOptions& o, int64_t* rows) {
   if (o.split != "train" && o.split != "test") {
     return InvalidArgument("world: --split must be train or test, not '" + o.split + "'");
   }
-  if (o.format != "problems" && o.format != "direct" && o.format != "traces") {
-    return InvalidArgument("world: --format must be problems, direct or traces, not '" + o.format + "'");
+  if (o.format != "problems" && o.format != "direct" && o.format != "traces" && o.format != "text") {
+    return InvalidArgument("world: --format must be problems, direct, traces or text, not '" + o.format + "'");
   }
   if (o.count < 0) return InvalidArgument("world: --count must not be negative");
   if (!o.weights.empty() && o.weights.size() != o.difficulties.size()) {
@@ -323,7 +323,9 @@ Status WriteWorld(const WorldOptions& o, int64_t* rows) {
   for (int d : o.difficulties) {
     if (d < 0 || d > 6) return InvalidArgument("world: difficulty " + std::to_string(d) + " is not in 0..6");
   }
-  if (o.format == "traces" && o.buckets.empty()) return InvalidArgument("world: --buckets is empty");
+  if ((o.format == "traces" || o.format == "text") && o.buckets.empty()) {
+    return InvalidArgument("world: --buckets is empty");
+  }
   const WorldSplit split = o.split == "test" ? WorldSplit::kTest : WorldSplit::kTrain;
   WorldGenerator g(o.seed);
 
@@ -351,9 +353,13 @@ Status WriteWorld(const WorldOptions& o, int64_t* rows) {
       row = {{"prompt", p.problem}, {"response", "\\boxed{" + p.answer + "}"}};
     } else {
       const int64_t budget = o.buckets[g.Uniform(0, static_cast<int>(o.buckets.size()) - 1)];
-      row = {{"prompt", p.problem},
-             {"response", Fill(o.preamble, "{budget}", std::to_string(budget)) + p.trace +
-                              "\n</think>\n\nFinal answer: \\boxed{" + p.answer + "}"}};
+      const std::string reasoning = Fill(o.preamble, "{budget}", std::to_string(budget)) + p.trace +
+                                    "\n</think>\n\nFinal answer: \\boxed{" + p.answer + "}";
+      if (o.format == "traces") {
+        row = {{"prompt", p.problem}, {"response", reasoning}};
+      } else {
+        row = {{"text", reasoning}};
+      }
     }
     out += row.dump() + "\n";
   }

@@ -12,7 +12,11 @@
 //    trace that restates the problem and then, like distilled teacher traces,
 //    re-checks finished steps, restates and verifies at random (so there is
 //    redundancy for budget forcing to remove), the end of thinking and
-//    "Final answer: \boxed{...}".
+//    "Final answer: \boxed{...}";
+//  - the same reasoning as raw text {"text"} (no chat turn), for a base model's
+//    pretraining corpus: the base learns the language of worked solutions
+//    (every token the adapter will write gets a trained embedding) while its
+//    chat turns still answer directly.
 //
 // Determinism and splits: everything is a function of the seed. A problem
 // belongs to the test split when a hash of its text falls in one fifth of the
@@ -68,7 +72,7 @@ struct WorldOptions {
   std::vector<int> difficulties = {0, 1, 2, 3, 4, 5, 6};
   std::vector<double> weights;                // per difficulty share (rows = count * weight), default 1
   std::string split = "test";                 // test | train
-  std::string format = "problems";            // problems | direct | traces
+  std::string format = "problems";            // problems | direct | traces | text
   std::string preamble = "<think>\nThinking budget: {budget} tokens.\n";
   std::vector<int64_t> buckets = {64, 128, 256, 512};  // budget stated in a trace's preamble
   std::string out;

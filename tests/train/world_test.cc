@@ -146,7 +146,7 @@ TEST(TrainWorld, BadOptionsAreClearErrors) {
   auto r = test::RunCommand(std::string(EDGEREASON_TRAIN_PATH) + " world --out " + dir +
                                 "/y.jsonl --format nope 2>&1");
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("--format must be problems, direct or traces"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--format must be problems, direct, traces or text"), std::string::npos) << r.output;
 }
 
 }  // namespace
