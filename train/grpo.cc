@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <fstream>
 #include <numeric>
+#include <sstream>
 
 #include "reasoning/budget.h"
+#include "train/checkpoint.h"
 #include "verify/answer_checker.h"
 
 namespace edgereason::train {
@@ -156,13 +158,59 @@ Result<GrpoStepLog> GrpoTrainer::Step() {
   const auto update_start = std::chrono::steady_clock::now();
   if (!kept.empty()) {
     ER_RETURN_IF_ERROR(CatchTorch("grpo update", [&] { return Update(kept, log); }));
-    // The runtime decodes the next rollouts with the updated weights.
-    ER_ASSIGN_OR_RETURN(auto fresh, runtime_adapter_->WithWeights(lora_.ValuesForRuntime()));
-    ER_RETURN_IF_ERROR(engine_->ReplaceAdapter(adapter_id_, fresh));
-    runtime_adapter_ = std::move(fresh);
+    ER_RETURN_IF_ERROR(RefreshRuntimeAdapter());
   }
   log.update_seconds = SecondsSince(update_start);
   return log;
+}
+
+// The runtime decodes the next rollouts with the current weights.
+Status GrpoTrainer::RefreshRuntimeAdapter() {
+  ER_ASSIGN_OR_RETURN(auto fresh, runtime_adapter_->WithWeights(lora_.ValuesForRuntime()));
+  ER_RETURN_IF_ERROR(engine_->ReplaceAdapter(adapter_id_, fresh));
+  runtime_adapter_ = std::move(fresh);
+  return Status::Ok();
+}
+
+Status GrpoTrainer::Save(const std::string& dir) {
+  std::ostringstream rng;
+  rng << rng_;
+  const nlohmann::json state = {{"step", step_},   {"next", next_},         {"order", order_},
+                                {"rng", rng.str()}, {"seed", o_.seed},      {"group", o_.group},
+                                {"prompts_per_step", o_.prompts_per_step}, {"data", o_.data_path}};
+  return CatchTorch("grpo checkpoint", [&] {
+    return SaveCheckpoint(dir, lora_.Parameters(), *optimizer_, state,
+                          [&](const std::string& tmp) { return lora_.Save(tmp + "/adapter"); });
+  });
+}
+
+Status GrpoTrainer::Resume(const std::string& dir) {
+  nlohmann::json state;
+  ER_RETURN_IF_ERROR(CatchTorch("grpo resume", [&]() -> Status {
+    torch::NoGradGuard no_grad;
+    ER_ASSIGN_OR_RETURN(state, LoadCheckpoint(dir, lora_.Parameters(), *optimizer_));
+    return Status::Ok();
+  }));
+  for (const char* key : {"seed", "group", "prompts_per_step"}) {
+    const nlohmann::json now = key == std::string("seed") ? nlohmann::json(o_.seed)
+                               : key == std::string("group") ? nlohmann::json(o_.group)
+                                                             : nlohmann::json(o_.prompts_per_step);
+    if (state.value(key, nlohmann::json()) != now) {
+      return InvalidArgument(dir + "/state.json: '" + key + "' is " + state.value(key, nlohmann::json()).dump() +
+                             " but this run has " + now.dump() + "; resume with the same settings");
+    }
+  }
+  step_ = state["step"].get<int64_t>();
+  next_ = state["next"].get<size_t>();
+  order_ = state["order"].get<std::vector<size_t>>();
+  if (next_ > order_.size()) return InvalidArgument(dir + "/state.json: 'next' is past the problem order");
+  for (size_t i : order_) {
+    if (i >= rows_.size()) return InvalidArgument(dir + "/state.json: the problem order does not fit " + o_.data_path);
+  }
+  std::istringstream rng(state["rng"].get<std::string>());
+  rng >> rng_;
+  if (!rng) return InvalidArgument(dir + "/state.json: 'rng' is not a sampler state");
+  return RefreshRuntimeAdapter();
 }
 
 Status GrpoTrainer::Update(std::vector<Rollout>& groups, GrpoStepLog& log) {
@@ -197,7 +245,7 @@ Status GrpoTrainer::Update(std::vector<Rollout>& groups, GrpoStepLog& log) {
   // Log-probabilities [G, Lmax] of the generated tokens under `lora`.
   auto logp = [&](const Batch& b, const LoraWeights& lora) {
     AdapterUse use{&lora, b.adapter_mask, false, c10::nullopt};
-    const ForwardResult f = Forward(model_, b.ids, use);
+    const ForwardResult f = Forward(model_, b.ids, use, o_.bf16 ? torch::kBFloat16 : torch::kFloat32);
     const int64_t T = b.ids.size(1);
     return TokenLogProbs(f.logits.slice(1, b.prompt - 1, T - 1), b.ids.slice(1, b.prompt, T));
   };
@@ -245,13 +293,19 @@ Status RunGrpo(const GrpoOptions& o) {
     log_file.open(o.log_path, std::ios::app);
     if (!log_file) return InvalidArgument("--log " + o.log_path + ": cannot open");
   }
+  const bool checkpoints = !o.checkpoint_dir.empty();
+  if (o.resume && !checkpoints) return InvalidArgument("--resume needs --checkpoint-dir");
+  if (o.resume && CheckpointExists(o.checkpoint_dir)) ER_RETURN_IF_ERROR(t->Resume(o.checkpoint_dir));
   nlohmann::ordered_json first, last;
-  for (int64_t s = 0; s < o.steps; ++s) {
+  for (int64_t s = t->steps_done(); s < o.steps; ++s) {
     ER_ASSIGN_OR_RETURN(GrpoStepLog step, t->Step());
     const nlohmann::ordered_json j = step.ToJson();
     if (log_file) log_file << j.dump() << "\n" << std::flush;
-    if (s == 0) first = j;
+    if (first.empty()) first = j;
     last = j;
+    if (checkpoints && ((o.save_every > 0 && step.step % o.save_every == 0) || step.step == o.steps)) {
+      ER_RETURN_IF_ERROR(t->Save(o.checkpoint_dir));
+    }
     if (o.progress) {
       std::fprintf(stderr, "\rstep %lld/%lld reward %.3f acc %.3f len %.0f over %.2f kl %.2e",
                    (long long)step.step, (long long)o.steps, step.reward, step.accuracy,

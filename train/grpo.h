@@ -57,9 +57,13 @@ struct GrpoOptions {
   std::string preamble_template = "<think>\nThinking budget: {budget} tokens.\n";
   BarrierConfig barrier;
   uint64_t seed = 0;
+  bool bf16 = false;            // matrix products of the update in bf16 (f32 master weights)
   int threads = 0;              // torch threads (0: default)
   int runtime_threads = 1;
   std::string log_path;         // JSONL per step
+  std::string checkpoint_dir;   // adapter, AdamW state, step and sampler state
+  int64_t save_every = 0;       // checkpoint every K steps (0: only at the end)
+  bool resume = false;          // continue from checkpoint_dir when it holds one
   bool skip_bad_rows = false;
   bool json = false, progress = true;
   // Replaces the answer checker when set (tests): is `text` a correct answer to `row`?
@@ -82,6 +86,13 @@ class GrpoTrainer {
   // Rollouts, rewards, one update (inner_steps optimizer steps), adapter refresh.
   Result<GrpoStepLog> Step();
 
+  // Checkpoints: the adapter, the optimizer, the step, the problem order and
+  // the sampler state, so that a resumed run draws the same problems, buckets
+  // and rollouts as an uninterrupted one.
+  Status Save(const std::string& dir);
+  Status Resume(const std::string& dir);
+  int64_t steps_done() const { return step_; }
+
   Engine& engine() { return *engine_; }
   int16_t adapter_id() const { return adapter_id_; }
   const TorchModel& model() const { return model_; }
@@ -92,6 +103,7 @@ class GrpoTrainer {
   struct Rollout;
   GrpoTrainer() = default;
   Status Update(std::vector<Rollout>& rollouts, GrpoStepLog& log);
+  Status RefreshRuntimeAdapter();
 
   GrpoOptions o_;
   TorchModel model_;
