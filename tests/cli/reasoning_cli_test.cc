@@ -83,6 +83,9 @@ TEST(ReasoningCliTest, RunPrintsRouteAnswerStreamsAndStatsAsJson) {
   EXPECT_NE(r.output.find("route: reason"), std::string::npos);
   EXPECT_NE(r.output.find("--- thinking"), std::string::npos);
   EXPECT_NE(r.output.find("answer:"), std::string::npos);
+  // Tokens and timings in words, for people reading the demo.
+  EXPECT_NE(r.output.find("tokens: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("time: first token "), std::string::npos) << r.output;
 }
 
 TEST(ReasoningCliTest, EvalWritesResultsSummaryMarkdownAndPlots) {

@@ -56,6 +56,7 @@ void AddRunCommand(CLI::App& app, ExitCode& exit_code);
 void AddMakeRandomBundleCommand(CLI::App& app, ExitCode& exit_code);
 void AddEvalCommand(CLI::App& app, ExitCode& exit_code);
 void AddReportCommand(CLI::App& app, ExitCode& exit_code);
+void AddPlotCommand(CLI::App& app, ExitCode& exit_code);
 void AddQuantizeCommand(CLI::App& app, ExitCode& exit_code);
 void AddBenchCommand(CLI::App& app, ExitCode& exit_code);
 

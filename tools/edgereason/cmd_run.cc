@@ -104,7 +104,14 @@ int RunQuestion(const RunFlags& f) {
   }
   std::cout << "--- reply\n" << reply << "\n";
   std::cout << "answer: " << (o.answer.empty() ? "(none)" : o.answer) << "\n";
-  std::cerr << "[" << stats.dump() << "]\n";
+  std::string per_stream;
+  for (int64_t t : tokens_per_stream) per_stream += (per_stream.empty() ? "" : " ") + std::to_string(t);
+  std::printf("tokens: %lld generated (per stream: %s; stopped early: %d), prompt %lld\n",
+              static_cast<long long>(o.generated_tokens), per_stream.c_str(), o.streams_stopped_early,
+              static_cast<long long>(answer->prompt_tokens));
+  std::printf("time: first token %.1f ms, total %.1f ms, decode %.0f tokens/s, KV peak %.2f MB\n",
+              answer->time_to_first_token * 1e3, answer->wall_seconds * 1e3,
+              answer->decode_tokens_per_second, answer->kv_peak_mb);
   return 0;
 }
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   edgereason::cli::AddMakeRandomBundleCommand(app, exit_code);
   edgereason::cli::AddEvalCommand(app, exit_code);
   edgereason::cli::AddReportCommand(app, exit_code);
+  edgereason::cli::AddPlotCommand(app, exit_code);
   edgereason::cli::AddQuantizeCommand(app, exit_code);
   edgereason::cli::AddBenchCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
