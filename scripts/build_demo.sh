@@ -3,7 +3,9 @@
 #   world  -> corpora: direct answers for the base, verbose traces for SFT,
 #             problems for GRPO and the heads (train split only)
 #   bpe    -> byte-level BPE tokenizer
-#   base   -> Qwen2-architecture base pretrained on direct answers and chat
+#   base   -> Qwen2-architecture base pretrained on direct answers and chat,
+#             then on direct answers mixed with worked solutions as raw text
+#             (the language of reasoning; its chat turns still answer directly)
 #   sft    -> masked-LoRA reasoning adapter on the verbose traces
 #   grpo   -> the same adapter after GRPO with the soft-barrier budget reward
 #   heads  -> switcher (chat vs reasoning) and verifier heads
@@ -15,7 +17,7 @@
 #           skipped, and pretrain/sft resume from their checkpoints, so an
 #           interrupted rebuild continues where it stopped.
 #   --tiny  minutes-long scaled-down run that checks the mechanics (tests).
-# Full size: about 50 minutes on 2 cores (timings per stage in OUT/work/build.json).
+# Full size: about an hour on 2 cores (timings per stage in OUT/work/build.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=models/demo
@@ -35,16 +37,16 @@ mkdir -p "$work"
 
 # Sizes: full, or tiny for the tests.
 if (( tiny )); then
-  direct_count=150 trace_count=60 problem_count=20
+  direct_count=150 trace_count=60 text_count=30 problem_count=20
   hidden=48 layers=2 heads=4 kv_heads=2 intermediate=96
-  base_steps=40 base_batch=32 sft_steps=30 sft_batch=8 sft_rank=8
+  base_steps=40 base_batch=32 base2_steps=20 sft_steps=30 sft_batch=8 sft_rank=8
   grpo_steps=3 grpo_prompts=2 grpo_group=4 grpo_tokens=96
   verifier_samples=4 verifier_tokens=96
 else
-  direct_count=30000 trace_count=12000 problem_count=2000
+  direct_count=30000 trace_count=12000 text_count=6000 problem_count=2000
   hidden=192 layers=4 heads=6 kv_heads=2 intermediate=576
-  base_steps=4500 base_batch=128 sft_steps=1500 sft_batch=32 sft_rank=32
-  grpo_steps=120 grpo_prompts=8 grpo_group=8 grpo_tokens=512
+  base_steps=4500 base_batch=128 base2_steps=1000 sft_steps=1000 sft_batch=32 sft_rank=32
+  grpo_steps=80 grpo_prompts=8 grpo_group=8 grpo_tokens=512
   verifier_samples=8 verifier_tokens=512
 fi
 buckets=64,128,192,256
@@ -60,6 +62,8 @@ begin world
   --weights 4,3,1.5,0.5,0.5,0.5,0.5 --out "$work/direct.jsonl"
 [[ -s $work/traces.jsonl ]] || $T world --seed 102 --split train --format traces --count "$trace_count" \
   --weights 0.5,0.5,0.8,1,1.2,1.4,1.6 --buckets "$buckets" --preamble "$preamble" --out "$work/traces.jsonl"
+[[ -s $work/text.jsonl ]] || $T world --seed 106 --split train --format text --count "$text_count" \
+  --weights 0.5,0.5,0.8,1,1.2,1.4,1.6 --buckets "$buckets" --preamble "$preamble" --out "$work/text.jsonl"
 [[ -s $work/grpo.jsonl ]] || $T world --seed 103 --split train --count "$problem_count" \
   --weights 0.3,0.5,0.7,1,1,1,1 --out "$work/grpo.jsonl"
 [[ -s $work/heads.jsonl ]] || $T world --seed 104 --split train --count $((problem_count / 4)) --out "$work/heads.jsonl"
@@ -68,19 +72,32 @@ begin world
 end world
 
 begin bpe
-[[ -s $out/base/tokenizer.json && -s $work/tokenizer/tokenizer.json ]] ||
+[[ -s $work/tokenizer/tokenizer.json ]] ||
   $T bpe "$work/direct.jsonl" "$work/traces.jsonl" --field prompt,response --vocab-size 512 \
     --out "$work/tokenizer" --json > "$work/bpe.json"
 end bpe
 
 begin base
-[[ -s $out/base/config.json ]] ||
-  $T pretrain --tokenizer "$work/tokenizer" --data "$work/direct.jsonl" --out "$out/base" \
+[[ -s $work/base_phase1/config.json || -s $out/base/config.json ]] ||
+  $T pretrain --tokenizer "$work/tokenizer" --data "$work/direct.jsonl" --out "$work/base_phase1" \
     --hidden $hidden --layers $layers --heads $heads --kv-heads $kv_heads --intermediate $intermediate \
     --max-positions 2048 --steps $base_steps --batch $base_batch --micro-batch 32 --lr 6e-4 --warmup 100 \
     --bf16 --threads "$threads" --seed 1 --checkpoint-dir "$work/base.ckpt" --save-every 500 --resume \
     --log "$work/base.log.jsonl" --json > "$work/base.json"
 end base
+
+# Phase 2: the reasoning text gives every token the adapter will write a
+# trained embedding (LoRA cannot train embeddings); without it the adapter's
+# arithmetic after " =" reads an untrained vector.
+begin base2
+if [[ ! -s $out/base/config.json ]]; then
+  cat "$work/direct.jsonl" "$work/text.jsonl" > "$work/base2.jsonl"
+  $T pretrain --init-model "$work/base_phase1" --data "$work/base2.jsonl" --out "$out/base" \
+    --max-positions 2048 --steps $base2_steps --batch 64 --micro-batch 16 --lr 3e-4 --warmup 50 \
+    --bf16 --threads "$threads" --seed 6 --checkpoint-dir "$work/base2.ckpt" --save-every 200 --resume \
+    --log "$work/base2.log.jsonl" --json > "$work/base2.json"
+fi
+end base2
 
 begin sft
 [[ -s $out/adapter_sft/adapter_config.json ]] ||
@@ -93,10 +110,10 @@ end sft
 begin grpo
 [[ -s $out/adapter/adapter_config.json ]] ||
   $T grpo --model "$out/base" --adapter "$out/adapter_sft" --data "$work/grpo.jsonl" --out "$out/adapter" \
-    --group $grpo_group --prompts-per-step $grpo_prompts --steps $grpo_steps --lr 1e-4 --temperature 0.8 \
+    --group $grpo_group --prompts-per-step $grpo_prompts --steps $grpo_steps --lr 3e-5 --temperature 0.6 \
     --max-new-tokens $grpo_tokens --buckets ${buckets//,/ } --window 0.2 --floor 0 --beta 1e-3 \
-    --epsilon 0.2 --preamble "$preamble" --threads "$threads" --runtime-threads "$threads" --seed 3 \
-    --log "$work/grpo.log.jsonl" --json > "$work/grpo.json"
+    --epsilon 0.2 --preamble "$preamble" --bf16 --threads "$threads" --runtime-threads "$threads" --seed 3 \
+    --checkpoint-dir "$work/grpo.ckpt" --save-every 10 --resume --log "$work/grpo.log.jsonl" --json > "$work/grpo.json"
 end grpo
 
 begin switcher
@@ -144,7 +161,7 @@ EOF
 {
   echo "{"
   first=1
-  for s in world bpe base sft grpo switcher verifier; do
+  for s in world bpe base base2 sft grpo switcher verifier; do
     (( first )) || echo ","
     first=0
     printf '  "%s_seconds": %s' "$s" "${seconds[$s]}"

@@ -1,21 +1,17 @@
 #!/usr/bin/env bash
 # The main job on the built-in default: sets up, builds, and runs the reasoning
-# pipeline (`edgereason run`) on a few questions, easy and hard.
-#
-# Until the trained demo bundle exists this makes a small random-weight
-# Qwen2-architecture model (byte-level tokenizer, ChatML template) and a
-# random bundle around it (reasoning LoRA adapter, switcher and verifier
-# heads). The answers are noise; what runs is the whole path: base prefill,
-# switcher route, preamble with the adapter on the shared prompt KV, parallel
-# streams under a budget cap, verification, vote, and the statistics.
+# pipeline (`edgereason run`) on the demo bundle (models/demo: a small
+# Qwen2-architecture model trained from scratch with edgereason-train on the
+# synthetic reasoning world; see models/demo/MODEL_CARD.md) for a few
+# questions, easy and hard. For each it shows the route the switcher chose,
+# the answer, the tokens generated and the timings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh release
-demo=build/demo
-[[ -f $demo/base/config.json ]] || build/edgereason make-random-model --shape tiny --out "$demo/base"
-[[ -f $demo/bundle/bundle.json ]] || build/edgereason make-random-bundle --model "$demo/base" --out "$demo/bundle"
-for question in "Say hello." "What is 2+3?" "Compute (17 * 4 - 9) * 3 + 12."; do
+bundle=models/demo
+for question in "What day comes after Friday?" "Reverse the digits of 4825." "What is 37 + 45?" \
+                "Compute (23 - 9) × 4 + 17." "Calculate 6 × (41 - 29) - 3 × (58 - 45) + 8."; do
   echo "=== $question"
-  build/edgereason run --bundle "$demo/bundle" --parallel 4 --threads 2 "$question"
+  build/edgereason run --bundle "$bundle" --threads 2 "$question"
 done
