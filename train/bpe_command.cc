@@ -2,26 +2,19 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "base/file.h"
-#include "tokenizer/byte_level.h"
 #include "tokenizer/pretokenizer.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer_writer.h"
 #include "tokenizer/unicode_text.h"
 #include "train/bpe_trainer.h"
 
 namespace edgereason::train {
 namespace {
-
-constexpr const char* kChatMlTemplate =
-    "{%- for message in messages %}"
-    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
-    "{%- endfor %}"
-    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
 
 // The documents of one input file: every line's chosen fields for .jsonl,
 // else the whole file.
@@ -91,61 +84,15 @@ Status CountWords(const std::string& doc, const std::vector<std::string>& specia
   return Status::Ok();
 }
 
-std::string Spelling(const std::string& bytes) {
-  std::string s;
-  AppendByteLevel(bytes, s);
-  return s;
-}
-
 Status WriteFiles(const BpeOptions& o, const BpeTrainResult& r) {
-  nlohmann::ordered_json vocab = nlohmann::ordered_json::object();
-  for (size_t id = 0; id < r.bytes.size(); ++id) vocab[Spelling(r.bytes[id])] = id;
-  nlohmann::ordered_json merges = nlohmann::ordered_json::array();
-  for (const BpeMerge& m : r.merges) {
-    merges.push_back(Spelling(r.bytes[m.left]) + " " + Spelling(r.bytes[m.right]));
-  }
-  nlohmann::ordered_json added = nlohmann::ordered_json::array();
-  nlohmann::ordered_json added_decoder = nlohmann::ordered_json::object();
-  for (size_t i = 0; i < o.special_tokens.size(); ++i) {
-    const int64_t id = static_cast<int64_t>(r.bytes.size() + i);
-    nlohmann::ordered_json t = {{"id", id},          {"content", o.special_tokens[i]},
-                                {"single_word", false}, {"lstrip", false},
-                                {"rstrip", false},   {"normalized", false},
-                                {"special", true}};
-    added.push_back(t);
-    t.erase("id");
-    added_decoder[std::to_string(id)] = t;
-  }
-  const nlohmann::ordered_json byte_level = {{"type", "ByteLevel"}, {"add_prefix_space", false},
-                                             {"trim_offsets", false}, {"use_regex", false}};
-  nlohmann::ordered_json tokenizer = {
-      {"version", "1.0"},
-      {"added_tokens", added},
-      {"normalizer", {{"type", "NFC"}}},
-      {"pre_tokenizer",
-       {{"type", "Sequence"},
-        {"pretokenizers",
-         {{{"type", "Split"},
-           {"pattern", {{"Regex", std::string(kQwen2SplitPattern)}}},
-           {"behavior", "Isolated"},
-           {"invert", false}},
-          byte_level}}}},
-      {"decoder", byte_level},
-      {"model",
-       {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr},
-        {"continuing_subword_prefix", ""}, {"end_of_word_suffix", ""},
-        {"fuse_unk", false}, {"byte_fallback", false}, {"vocab", vocab}, {"merges", merges}}}};
-  std::error_code ec;
-  std::filesystem::create_directories(o.out_dir, ec);
-  if (ec) return InvalidArgument("--out " + o.out_dir + ": " + ec.message());
-  ER_RETURN_IF_ERROR(WriteFileAtomic(JoinPath(o.out_dir, "tokenizer.json"), tokenizer.dump(1)));
-  nlohmann::ordered_json config = {{"added_tokens_decoder", added_decoder},
-                                   {"bos_token", nullptr},
-                                   {"eos_token", o.eos_token},
-                                   {"pad_token", o.pad_token},
-                                   {"model_max_length", o.model_max_length},
-                                   {"chat_template", kChatMlTemplate}};
-  return WriteFileAtomic(JoinPath(o.out_dir, "tokenizer_config.json"), config.dump(2));
+  ByteLevelBpeSpec spec;
+  spec.token_bytes = r.bytes;
+  for (const BpeMerge& m : r.merges) spec.merges.emplace_back(m.left, m.right);
+  spec.special_tokens = o.special_tokens;
+  spec.eos_token = o.eos_token;
+  spec.pad_token = o.pad_token;
+  spec.model_max_length = o.model_max_length;
+  return WriteByteLevelBpeTokenizer(o.out_dir, spec);
 }
 
 }  // namespace
