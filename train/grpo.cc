@@ -191,23 +191,28 @@ Status GrpoTrainer::Resume(const std::string& dir) {
     ER_ASSIGN_OR_RETURN(state, LoadCheckpoint(dir, lora_.Parameters(), *optimizer_));
     return Status::Ok();
   }));
-  for (const char* key : {"seed", "group", "prompts_per_step"}) {
-    const nlohmann::json now = key == std::string("seed") ? nlohmann::json(o_.seed)
-                               : key == std::string("group") ? nlohmann::json(o_.group)
-                                                             : nlohmann::json(o_.prompts_per_step);
+  const std::pair<const char*, nlohmann::json> settings[] = {
+      {"seed", o_.seed}, {"group", o_.group}, {"prompts_per_step", o_.prompts_per_step}};
+  for (const auto& [key, now] : settings) {
     if (state.value(key, nlohmann::json()) != now) {
       return InvalidArgument(dir + "/state.json: '" + key + "' is " + state.value(key, nlohmann::json()).dump() +
                              " but this run has " + now.dump() + "; resume with the same settings");
     }
   }
-  step_ = state["step"].get<int64_t>();
-  next_ = state["next"].get<size_t>();
-  order_ = state["order"].get<std::vector<size_t>>();
+  std::string rng_state;
+  try {  // a hand-edited or foreign state.json is an error, not a crash
+    step_ = state.at("step").get<int64_t>();
+    next_ = state.at("next").get<size_t>();
+    order_ = state.at("order").get<std::vector<size_t>>();
+    rng_state = state.at("rng").get<std::string>();
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument(dir + "/state.json: " + e.what());
+  }
   if (next_ > order_.size()) return InvalidArgument(dir + "/state.json: 'next' is past the problem order");
   for (size_t i : order_) {
     if (i >= rows_.size()) return InvalidArgument(dir + "/state.json: the problem order does not fit " + o_.data_path);
   }
-  std::istringstream rng(state["rng"].get<std::string>());
+  std::istringstream rng(rng_state);
   rng >> rng_;
   if (!rng) return InvalidArgument(dir + "/state.json: 'rng' is not a sampler state");
   return RefreshRuntimeAdapter();
