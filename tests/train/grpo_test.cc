@@ -212,6 +212,14 @@ TEST(TrainGrpo, StoppedAndResumedEqualsUninterrupted) {
   part.steps = 5;
   const Status bad = RunGrpo(part);
   EXPECT_NE(bad.message().find("'group' is 4 but this run has 2"), std::string::npos) << bad.ToString();
+
+  // A state.json with a mistyped field is an error naming it, not a crash.
+  auto state = nlohmann::json::parse(*ReadFile(part.checkpoint_dir + "/state.json"));
+  state["order"] = "not a list";
+  ASSERT_TRUE(WriteFileAtomic(part.checkpoint_dir + "/state.json", state.dump()).ok());
+  part.group = 4;
+  const Status broken = RunGrpo(part);
+  EXPECT_NE(broken.message().find("ckpt/state.json: "), std::string::npos) << broken.ToString();
 }
 
 TEST(TrainGrpo, BadOptionsAreClearErrors) {
