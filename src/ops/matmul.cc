@@ -38,8 +38,8 @@ constexpr int64_t kActGroup = 2;
 #else
 constexpr int64_t kActGroup = 4;
 #endif
-// How far ahead of its loads each weight row is prefetched.
-constexpr int64_t kPrefetchBytes = 2048;
+// How many bytes past the current tile the weight rows are prefetched.
+constexpr int64_t kPrefetchBytes = 8192;
 // Activation bytes per chunk: about a quarter of a 1 MiB L2.
 constexpr int64_t kActChunkBytes = 256 * 1024;
 
@@ -79,17 +79,22 @@ struct FloatKernel {
       for (int i = 0; i < I; ++i) acc[r][i] = hn::Zero(d);
     const WeightT* wr = w + r0 * cols;
     const float* xi = x + i0 * cols;
+    // The tile's R rows are contiguous: while they are read, the bytes
+    // kPrefetchBytes past the tile are prefetched at the rate they are
+    // consumed, so later tiles' rows (decode reads every weight once) arrive
+    // from memory before they are needed.
+    const int64_t step_bytes = R * lanes * static_cast<int64_t>(sizeof(WeightT));
+    const char* ahead = reinterpret_cast<const char*>(wr + R * cols) + kPrefetchBytes - step_bytes;
+    const char* const end = reinterpret_cast<const char*>(w + rows * cols);
     int64_t k = 0;
     for (; k + lanes <= cols; k += lanes) {
+      for (int64_t line = 0; line < step_bytes; line += 64) {
+        if (ahead + line < end) hwy::Prefetch(ahead + line);
+      }
+      ahead += step_bytes;
       V xv[I];
       for (int i = 0; i < I; ++i) xv[i] = hn::LoadU(d, xi + i * cols + k);
       for (int r = 0; r < R; ++r) {
-        // Each row is a stream from memory (decode reads every weight once):
-        // prefetch it kPrefetchBytes ahead, past its end into the same row
-        // of a later tile.
-        const int64_t ahead = k + kPrefetchBytes / static_cast<int64_t>(sizeof(WeightT));
-        const int64_t ahead_row = r0 + r + R * (ahead / cols);
-        if (ahead_row < rows) hwy::Prefetch(w + ahead_row * cols + ahead % cols);
         const V wv = LoadWeights(d, wr + r * cols + k);
         for (int i = 0; i < I; ++i) acc[r][i] = hn::MulAdd(wv, xv[i], acc[r][i]);
       }
