@@ -11,6 +11,7 @@
 //   build/kernels_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -20,6 +21,7 @@
 #include "ops/attention.h"
 #include "ops/matmul.h"
 #include "ops/simd_targets.h"
+#include "tensor/dtype.h"
 #include "tensor/quantize.h"
 
 namespace edgereason {
@@ -103,35 +105,54 @@ void BM_MatMul(benchmark::State& state) {
 }
 
 // One decode token of Qwen2.5-0.5B's attention (14 query heads, 2 KV heads,
-// head_dim 64) over `depth` cached positions in blocks of 16, per layer.
-// Reports K and V bytes read per second.
+// head_dim 64) over `depth` cached positions in blocks of 16, per layer, with
+// the cache stored as f32, f16, bf16 or int8 (per-row scales). Reports the
+// cache bytes read per second.
 void BM_Attention(benchmark::State& state) {
   const int64_t depth = state.range(0);
+  const auto element = static_cast<KvElement>(state.range(1));
   const AttentionShape shape{14, 2, 64};
   const int64_t kv_dim = shape.num_kv_heads * shape.head_dim, block = 16;
+  const int64_t element_bytes = element == KvElement::kF32 ? 4 : element == KvElement::kInt8 ? 1 : 2;
+  const int64_t block_bytes = block * kv_dim * element_bytes;
   // Enough layers' caches that they do not stay in L3, as in a real model.
-  const int64_t layers = std::max<int64_t>(1, kColdBytes / (2 * depth * kv_dim * 4));
-  std::vector<std::vector<float>> storage;
-  std::vector<std::vector<const float*>> keys(layers), values(layers);
+  const int64_t layers = std::max<int64_t>(1, kColdBytes / (2 * depth * kv_dim * element_bytes));
+  const int64_t blocks = (depth + block - 1) / block;
+  std::vector<std::vector<uint8_t>> storage;
+  std::vector<float> scales(block * shape.num_kv_heads, 1.0f / 40);  // int8 only
+  std::vector<std::vector<const void*>> keys(layers), values(layers);
+  std::vector<const float*> scale_ptrs(blocks, scales.data());
   for (int64_t l = 0; l < layers; ++l) {
-    for (int64_t b = 0; b * block < depth; ++b) {
-      storage.push_back(RandomValues(block * kv_dim, static_cast<uint32_t>(l * 7919 + 2 * b), 1.0f));
-      keys[l].push_back(storage.back().data());
-      storage.push_back(RandomValues(block * kv_dim, static_cast<uint32_t>(l * 7919 + 2 * b + 1), 1.0f));
-      values[l].push_back(storage.back().data());
+    for (int64_t b = 0; b < 2 * blocks; ++b) {
+      const auto x = RandomValues(block * kv_dim, static_cast<uint32_t>(l * 7919 + b), 1.0f);
+      std::vector<uint8_t> bytes(block_bytes);
+      for (int64_t i = 0; i < block * kv_dim; ++i) {
+        switch (element) {
+          case KvElement::kF32: std::memcpy(&bytes[i * 4], &x[i], 4); break;
+          case KvElement::kF16: reinterpret_cast<uint16_t*>(bytes.data())[i] = F32ToF16(x[i]); break;
+          case KvElement::kBF16: reinterpret_cast<uint16_t*>(bytes.data())[i] = F32ToBF16(x[i]); break;
+          case KvElement::kInt8:
+            bytes[i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(std::lround(x[i] * 40), -127L, 127L)));
+            break;
+        }
+      }
+      storage.push_back(std::move(bytes));
+      (b % 2 == 0 ? keys : values)[l].push_back(storage.back().data());
     }
   }
   const auto q = RandomValues(shape.num_heads * shape.head_dim, 5, 1.0f);
-  std::vector<float> out(q.size()), scores(depth);
+  std::vector<float> out(q.size()), attention_scores(depth);
   int64_t l = 0;
   for (auto _ : state) {
-    const KvSpan span{keys[l].data(), values[l].data(), block, depth};
-    AttendOneQuery(q.data(), span, shape, out.data(), scores.data());
+    const KvSpan span{keys[l].data(), values[l].data(), block, depth, element, scale_ptrs.data(),
+                      scale_ptrs.data()};
+    AttendOneQuery(q.data(), span, shape, out.data(), attention_scores.data());
     l = l + 1 == layers ? 0 : l + 1;
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(state.iterations() * 2 * depth * kv_dim * 4);
-  state.SetLabel(SimdTargetName(CurrentSimdTarget()));
+  state.SetBytesProcessed(state.iterations() * 2 * depth * kv_dim * element_bytes);
+  static const char* const kNames[] = {"f32", "f16", "bf16", "int8"};
+  state.SetLabel(std::string(kNames[state.range(1)]) + " " + SimdTargetName(CurrentSimdTarget()));
 }
 
 // The pool's round trip for an empty ParallelFor on every thread.
@@ -162,7 +183,7 @@ void Register() {
     }
   }
   benchmark::RegisterBenchmark("Attention/decode", BM_Attention)
-      ->Arg(4096)
+      ->ArgsProduct({{4096}, {0, 1, 2, 3}})
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime();
   benchmark::RegisterBenchmark("ThreadPool/ParallelFor", BM_ParallelForOverhead)

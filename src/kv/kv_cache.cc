@@ -130,96 +130,93 @@ Status KvCache::Resize(int32_t seq, int64_t length) {
   return Status::Ok();
 }
 
-uint8_t* KvCache::Slot(int32_t seq, int64_t layer, int64_t pos, int which) const {
-  const Sequence& s = sequences_[seq];
-  auto* block = reinterpret_cast<uint8_t*>(blocks_[s.blocks[pos / block_size_]].get());
-  const int64_t slot = (layer * 2 + which) * block_size_ + pos % block_size_;
-  return block + slot * shape_.kv_dim() * value_bytes_;
+uint8_t* KvCache::Area(int32_t seq, int64_t layer, int64_t block, int which) const {
+  auto* data = reinterpret_cast<uint8_t*>(blocks_[sequences_[seq].blocks[block]].get());
+  return data + (layer * 2 + which) * block_size_ * shape_.kv_dim() * value_bytes_;
 }
 
-float* KvCache::Scales(int32_t seq, int64_t layer, int64_t pos, int which) const {
-  const Sequence& s = sequences_[seq];
-  auto* block = reinterpret_cast<uint8_t*>(blocks_[s.blocks[pos / block_size_]].get());
-  const int64_t slot = (layer * 2 + which) * block_size_ + pos % block_size_;
-  return reinterpret_cast<float*>(block + values_bytes_) + slot * shape_.num_kv_heads;
+float* KvCache::AreaScales(int32_t seq, int64_t layer, int64_t block, int which) const {
+  auto* data = reinterpret_cast<uint8_t*>(blocks_[sequences_[seq].blocks[block]].get());
+  return reinterpret_cast<float*>(data + values_bytes_) +
+         (layer * 2 + which) * block_size_ * shape_.num_kv_heads;
 }
 
-void KvCache::Store(const float* in, uint8_t* slot, float* scales) const {
-  const int64_t n = shape_.kv_dim();
-  switch (dtype_) {
-    case KvDType::kF32:
-      std::memcpy(slot, in, n * 4);
-      return;
-    case KvDType::kF16:
-    case KvDType::kBF16: {
-      auto* out = reinterpret_cast<uint16_t*>(slot);
-      for (int64_t i = 0; i < n; ++i) out[i] = dtype_ == KvDType::kF16 ? F32ToF16(in[i]) : F32ToBF16(in[i]);
-      return;
-    }
-    case KvDType::kInt8: {
-      // Symmetric per head: scale = max|x| / 127.
-      auto* out = reinterpret_cast<int8_t*>(slot);
-      const int64_t hd = shape_.head_dim;
-      for (int64_t h = 0; h < shape_.num_kv_heads; ++h) {
-        float max_abs = 0;
-        for (int64_t d = 0; d < hd; ++d) max_abs = std::max(max_abs, std::fabs(in[h * hd + d]));
-        const float scale = max_abs > 0 ? max_abs / 127.0f : 1.0f;
-        scales[h] = scale;
-        for (int64_t d = 0; d < hd; ++d) {
-          out[h * hd + d] = static_cast<int8_t>(std::lround(in[h * hd + d] / scale));
-        }
+const void* KvCache::BlockData(int32_t seq, int64_t layer, int64_t block, int which) const {
+  return Area(seq, layer, block, which);
+}
+
+const float* KvCache::BlockScales(int32_t seq, int64_t layer, int64_t block, int which) const {
+  return AreaScales(seq, layer, block, which);
+}
+
+void KvCache::Store(const float* in, int64_t slot, uint8_t* area, float* scales) const {
+  const int64_t hd = shape_.head_dim;
+  for (int64_t h = 0; h < shape_.num_kv_heads; ++h) {
+    const float* x = in + h * hd;
+    uint8_t* row = area + (h * block_size_ + slot) * hd * value_bytes_;
+    switch (dtype_) {
+      case KvDType::kF32:
+        std::memcpy(row, x, hd * 4);
+        break;
+      case KvDType::kF16:
+      case KvDType::kBF16: {
+        auto* out = reinterpret_cast<uint16_t*>(row);
+        for (int64_t d = 0; d < hd; ++d) out[d] = dtype_ == KvDType::kF16 ? F32ToF16(x[d]) : F32ToBF16(x[d]);
+        break;
       }
-      return;
+      case KvDType::kInt8: {
+        // Symmetric per head: scale = max|x| / 127.
+        auto* out = reinterpret_cast<int8_t*>(row);
+        float max_abs = 0;
+        for (int64_t d = 0; d < hd; ++d) max_abs = std::max(max_abs, std::fabs(x[d]));
+        const float scale = max_abs > 0 ? max_abs / 127.0f : 1.0f;
+        scales[slot * shape_.num_kv_heads + h] = scale;
+        for (int64_t d = 0; d < hd; ++d) out[d] = static_cast<int8_t>(std::lround(x[d] / scale));
+        break;
+      }
     }
   }
 }
 
-void KvCache::Load(const uint8_t* slot, const float* scales, float* out) const {
-  const int64_t n = shape_.kv_dim();
-  switch (dtype_) {
-    case KvDType::kF32:
-      std::memcpy(out, slot, n * 4);
-      return;
-    case KvDType::kF16:
-    case KvDType::kBF16: {
-      const auto* in = reinterpret_cast<const uint16_t*>(slot);
-      for (int64_t i = 0; i < n; ++i) out[i] = dtype_ == KvDType::kF16 ? F16ToF32(in[i]) : BF16ToF32(in[i]);
-      return;
-    }
-    case KvDType::kInt8: {
-      const auto* in = reinterpret_cast<const int8_t*>(slot);
-      const int64_t hd = shape_.head_dim;
-      for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(in[i]) * scales[i / hd];
-      return;
+void KvCache::Load(const uint8_t* area, const float* scales, int64_t slot, float* out) const {
+  const int64_t hd = shape_.head_dim;
+  for (int64_t h = 0; h < shape_.num_kv_heads; ++h) {
+    float* y = out + h * hd;
+    const uint8_t* row = area + (h * block_size_ + slot) * hd * value_bytes_;
+    switch (dtype_) {
+      case KvDType::kF32:
+        std::memcpy(y, row, hd * 4);
+        break;
+      case KvDType::kF16:
+      case KvDType::kBF16: {
+        const auto* in = reinterpret_cast<const uint16_t*>(row);
+        for (int64_t d = 0; d < hd; ++d) y[d] = dtype_ == KvDType::kF16 ? F16ToF32(in[d]) : BF16ToF32(in[d]);
+        break;
+      }
+      case KvDType::kInt8: {
+        const auto* in = reinterpret_cast<const int8_t*>(row);
+        const float scale = scales[slot * shape_.num_kv_heads + h];
+        for (int64_t d = 0; d < hd; ++d) y[d] = static_cast<float>(in[d]) * scale;
+        break;
+      }
     }
   }
 }
 
 void KvCache::Write(int32_t seq, int64_t layer, int64_t pos, const float* key, const float* value) {
-  Store(key, Slot(seq, layer, pos, 0), Scales(seq, layer, pos, 0));
-  Store(value, Slot(seq, layer, pos, 1), Scales(seq, layer, pos, 1));
+  const int64_t block = pos / block_size_, slot = pos % block_size_;
+  Store(key, slot, Area(seq, layer, block, 0), AreaScales(seq, layer, block, 0));
+  Store(value, slot, Area(seq, layer, block, 1), AreaScales(seq, layer, block, 1));
 }
 
 void KvCache::Gather(int32_t seq, int64_t layer, int64_t begin, int64_t end, float* keys,
                      float* values) const {
   const int64_t n = shape_.kv_dim();
   for (int64_t p = begin; p < end; ++p) {
-    Load(Slot(seq, layer, p, 0), Scales(seq, layer, p, 0), keys + (p - begin) * n);
-    Load(Slot(seq, layer, p, 1), Scales(seq, layer, p, 1), values + (p - begin) * n);
+    const int64_t block = p / block_size_, slot = p % block_size_;
+    Load(Area(seq, layer, block, 0), AreaScales(seq, layer, block, 0), slot, keys + (p - begin) * n);
+    Load(Area(seq, layer, block, 1), AreaScales(seq, layer, block, 1), slot, values + (p - begin) * n);
   }
-}
-
-float* KvCache::Key(int32_t seq, int64_t layer, int64_t pos) {
-  return reinterpret_cast<float*>(Slot(seq, layer, pos, 0));
-}
-float* KvCache::Value(int32_t seq, int64_t layer, int64_t pos) {
-  return reinterpret_cast<float*>(Slot(seq, layer, pos, 1));
-}
-const float* KvCache::Key(int32_t seq, int64_t layer, int64_t pos) const {
-  return reinterpret_cast<const float*>(Slot(seq, layer, pos, 0));
-}
-const float* KvCache::Value(int32_t seq, int64_t layer, int64_t pos) const {
-  return reinterpret_cast<const float*>(Slot(seq, layer, pos, 1));
 }
 
 int64_t KvCache::BytesInUse() const {

@@ -2,9 +2,10 @@
 //
 // Each sequence owns a block table: position p of sequence s lives in block
 // table[s][p / block_size] at slot p % block_size. A block holds, for every
-// layer, block_size key vectors then block_size value vectors, each of
-// kv_dim = num_kv_heads * head_dim floats:
-//   block[layer][0 = key | 1 = value][slot][kv_dim]
+// layer, the keys then the values of its block_size positions, head-major so
+// that attention (which reads one KV head at a time) streams contiguous
+// memory:
+//   block[layer][0 = key | 1 = value][kv_head][slot][head_dim]
 // Blocks come from a pool with a free list and carry reference counts: Fork
 // gives child sequences the parent's block table without copying any data,
 // and a shared block is copied only when a sequence is about to write into it
@@ -73,12 +74,13 @@ class KvCache {
   void Gather(int32_t seq, int64_t layer, int64_t begin, int64_t end, float* keys,
               float* values) const;
 
-  // f32 caches only: the [kv_dim] key / value vector of one position, read in
-  // place; valid until the sequence is resized or freed.
-  float* Key(int32_t seq, int64_t layer, int64_t pos);
-  float* Value(int32_t seq, int64_t layer, int64_t pos);
-  const float* Key(int32_t seq, int64_t layer, int64_t pos) const;
-  const float* Value(int32_t seq, int64_t layer, int64_t pos) const;
+  // Attention reads the stored elements in place: block `block` (positions
+  // [block · block_size, +block_size)) of `seq` in `layer`, keys (which = 0)
+  // or values (which = 1), laid out [num_kv_heads][block_size][head_dim] in
+  // the cache's storage type; for int8 also its f32 scales
+  // [block_size][num_kv_heads]. Valid until the sequence is resized or freed.
+  const void* BlockData(int32_t seq, int64_t layer, int64_t block, int which) const;
+  const float* BlockScales(int32_t seq, int64_t layer, int64_t block, int which) const;
 
   // Bytes of the distinct blocks held by live sequences (a shared block counts once).
   int64_t BytesInUse() const;
@@ -90,11 +92,13 @@ class KvCache {
     int64_t length = 0;
     std::vector<int32_t> blocks;
   };
-  // Start of one position's stored values and, for int8, its per-head scales.
-  uint8_t* Slot(int32_t seq, int64_t layer, int64_t pos, int which) const;
-  float* Scales(int32_t seq, int64_t layer, int64_t pos, int which) const;
-  void Store(const float* in, uint8_t* slot, float* scales) const;
-  void Load(const uint8_t* slot, const float* scales, float* out) const;
+  // The stored keys or values of one layer in a block ([kv_head][slot][hd])
+  // and, for int8, their scales ([slot][kv_head]).
+  uint8_t* Area(int32_t seq, int64_t layer, int64_t block, int which) const;
+  float* AreaScales(int32_t seq, int64_t layer, int64_t block, int which) const;
+  // One position's [kv_dim] row into / out of slot `slot` of an area.
+  void Store(const float* in, int64_t slot, uint8_t* area, float* scales) const;
+  void Load(const uint8_t* area, const float* scales, int64_t slot, float* out) const;
   Result<int32_t> AllocateBlock();
   void ReleaseBlock(int32_t block);
 
@@ -103,7 +107,7 @@ class KvCache {
   int64_t max_blocks_;
   KvDType dtype_;
   int64_t value_bytes_;      // bytes of one stored element
-  int64_t values_bytes_;     // [layers][2][block][kv_dim] stored values
+  int64_t values_bytes_;     // [layers][2][kv_heads][block][head_dim] stored values
   int64_t bytes_per_block_;  // values, then int8 scales [layers][2][block][kv_heads] f32
   std::vector<std::unique_ptr<float[]>> blocks_;  // float-aligned raw storage
   std::vector<int32_t> free_blocks_;

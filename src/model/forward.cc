@@ -187,31 +187,17 @@ void ForwardPass::Attention(std::span<const TokenRow> rows, int64_t layer, const
                             ThreadPool& pool) {
   const ModelConfig& c = model_->config();
   const int64_t bs = kv.block_size();
-  if (kv.dtype() != KvDType::kF32) {
-    // Reduced-precision caches are widened row by row into f32 scratch.
-    pool.ParallelFor(static_cast<int64_t>(rows.size()), 1, [&](int64_t begin, int64_t end) {
-      std::vector<float> keys, values, scores;
-      for (int64_t i = begin; i < end; ++i) {
-        const TokenRow& r = rows[i];
-        const int64_t length = r.pos + 1;
-        keys.resize(length * c.kv_dim());
-        values.resize(length * c.kv_dim());
-        scores.resize(length);
-        kv.Gather(r.seq, layer, 0, length, keys.data(), values.data());
-        const float* key_block = keys.data();
-        const float* value_block = values.data();
-        const KvSpan span{&key_block, &value_block, length, length};
-        AttendOneQuery(q_.data() + i * c.q_dim(), span, {c.num_heads, c.num_kv_heads, c.head_dim},
-                       attn_.data() + i * c.q_dim(), scores.data());
-      }
-    });
-    return;
-  }
+  const KvElement element = kv.dtype() == KvDType::kF16    ? KvElement::kF16
+                            : kv.dtype() == KvDType::kBF16 ? KvElement::kBF16
+                            : kv.dtype() == KvDType::kInt8 ? KvElement::kInt8
+                                                           : KvElement::kF32;
+  const bool scaled = element == KvElement::kInt8;
   // Work items are (row, KV head): decode has a single row per sequence, and
   // its heads are what can run in parallel.
   const int64_t items = static_cast<int64_t>(rows.size()) * c.num_kv_heads;
   pool.ParallelFor(items, 1, [&](int64_t begin, int64_t end) {
-    std::vector<const float*> key_blocks, value_blocks;
+    std::vector<const void*> key_blocks, value_blocks;
+    std::vector<const float*> key_scales, value_scales;  // int8 only
     std::vector<float> scores;
     int64_t prepared_row = -1;
     for (int64_t item = begin; item < end; ++item) {
@@ -223,15 +209,24 @@ void ForwardPass::Attention(std::span<const TokenRow> rows, int64_t layer, const
         const int64_t num_blocks = (length + bs - 1) / bs;
         key_blocks.resize(num_blocks);
         value_blocks.resize(num_blocks);
+        if (scaled) {
+          key_scales.resize(num_blocks);
+          value_scales.resize(num_blocks);
+        }
         for (int64_t b = 0; b < num_blocks; ++b) {
-          key_blocks[b] = kv.Key(r.seq, layer, b * bs);
-          value_blocks[b] = kv.Value(r.seq, layer, b * bs);
+          key_blocks[b] = kv.BlockData(r.seq, layer, b, 0);
+          value_blocks[b] = kv.BlockData(r.seq, layer, b, 1);
+          if (scaled) {
+            key_scales[b] = kv.BlockScales(r.seq, layer, b, 0);
+            value_scales[b] = kv.BlockScales(r.seq, layer, b, 1);
+          }
         }
         scores.resize(length);
         prepared_row = i;
       }
       const AttentionShape shape{c.num_heads, c.num_kv_heads, c.head_dim, kv_head, kv_head + 1};
-      const KvSpan span{key_blocks.data(), value_blocks.data(), bs, length};
+      const KvSpan span{key_blocks.data(), value_blocks.data(), bs,          length,
+                        element,           key_scales.data(),   value_scales.data()};
       AttendOneQuery(q_.data() + i * c.q_dim(), span, shape, attn_.data() + i * c.q_dim(),
                      scores.data());
     }

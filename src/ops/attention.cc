@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ops/matmul_reference.h"
 #include "ops/simd_config.h"
+#include "tensor/dtype.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "ops/attention.cc"
@@ -23,22 +23,125 @@ constexpr int64_t kKeyTile = 64;
 // larger groups are split). Their score accumulators live in registers.
 constexpr int64_t kMaxHeads = 8;
 
-// The attention of the query heads [h0, h0 + count) of one KV head over the
-// whole span, so each key and value row slice is read from memory once for
-// all of them (it stays in L1 while every head of the group uses it).
+// The stored type of each KvElement and how its vectors become f32.
+template <KvElement kE>
+struct KvStored;
+template <>
+struct KvStored<KvElement::kF32> {
+  using T = float;
+};
+template <>
+struct KvStored<KvElement::kF16> {
+  using T = hwy::float16_t;
+};
+template <>
+struct KvStored<KvElement::kBF16> {
+  using T = hwy::bfloat16_t;
+};
+template <>
+struct KvStored<KvElement::kInt8> {
+  using T = int8_t;
+};
+
+// lanes(d) stored elements at p as f32 (int8: before its scale).
+template <KvElement kE, class D>
+HWY_INLINE hn::Vec<D> LoadF32(D d, const typename KvStored<kE>::T* p) {
+  if constexpr (kE == KvElement::kF32) {
+    return hn::LoadU(d, p);
+  } else if constexpr (kE == KvElement::kInt8) {
+    const hn::Rebind<int32_t, D> di;
+    return hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(hn::Rebind<int8_t, D>(), p)));
+  } else {
+    return hn::PromoteTo(d, hn::LoadU(hn::Rebind<typename KvStored<kE>::T, D>(), p));
+  }
+}
+
+template <KvElement kE>
+HWY_INLINE float ScalarF32(const typename KvStored<kE>::T* p) {
+  if constexpr (kE == KvElement::kF32 || kE == KvElement::kInt8) {
+    return static_cast<float>(*p);
+  } else if constexpr (kE == KvElement::kF16) {
+    return F16ToF32(p->bits);
+  } else {
+    return BF16ToF32(p->bits);
+  }
+}
+
+// dots[h] = Σ lanes of acc[h]. Four vectors at a time: two rounds of
+// in-block interleaves leave each 128-bit block holding partial sums of all
+// four, and one cross-block sum finishes them, about a third of the work of
+// four full horizontal reductions.
+template <int64_t N, class D>
+HWY_INLINE void SumsOfLanes(D d, const hn::Vec<D> (&acc)[N], float* dots) {
+  using V = hn::Vec<D>;
+#if HWY_TARGET != HWY_SCALAR
+  constexpr size_t kLanes = hn::MaxLanes(D());
+  if constexpr (kLanes >= 4 && kLanes <= 16) {
+    const hn::Repartition<uint64_t, D> d64;
+    for (int64_t h = 0; h < N; h += 4) {
+      const V a = acc[h];
+      const V b = h + 1 < N ? acc[h + 1] : hn::Zero(d);
+      const V c = h + 2 < N ? acc[h + 2] : hn::Zero(d);
+      const V e = h + 3 < N ? acc[h + 3] : hn::Zero(d);
+      // Per block: [a0+a2, b0+b2, a1+a3, b1+b3] and the same for c, e.
+      const auto ab = hn::BitCast(d64, hn::Add(hn::InterleaveLower(d, a, b), hn::InterleaveUpper(d, a, b)));
+      const auto ce = hn::BitCast(d64, hn::Add(hn::InterleaveLower(d, c, e), hn::InterleaveUpper(d, c, e)));
+      // Per block: [Σa, Σb, Σc, Σe] over the block's four lanes.
+      V sum = hn::Add(hn::BitCast(d, hn::InterleaveLower(d64, ab, ce)),
+                      hn::BitCast(d, hn::InterleaveUpper(d64, ab, ce)));
+      if constexpr (kLanes >= 8) sum = hn::Add(sum, hn::ConcatLowerUpper(d, sum, sum));
+      if constexpr (kLanes >= 16) sum = hn::Add(sum, hn::SwapAdjacentBlocks(sum));
+      HWY_ALIGN float lanes[kLanes];
+      hn::Store(sum, d, lanes);
+      for (int64_t k = 0; k < 4 && h + k < N; ++k) dots[h + k] = lanes[k];
+    }
+    return;
+  }
+#endif
+  for (int64_t h = 0; h < N; ++h) dots[h] = hn::GetLane(hn::SumOfLanes(d, acc[h]));
+}
+
+// out[c0, c0 + kVectors·lanes) of one head: out · correction + Σ_p w_p · v_p
+// over the tile's value rows, the output vectors held in registers.
+template <KvElement kE, int64_t kVectors, class D>
+HWY_INLINE void WeightedValues(D d, const typename KvStored<kE>::T* const* rows, const float* w,
+                               int64_t tile, int64_t c0, float correction, float* out) {
+  using V = hn::Vec<D>;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  V o[kVectors];
+  const V vc = hn::Set(d, correction);
+  for (int64_t j = 0; j < kVectors; ++j) o[j] = hn::Mul(hn::LoadU(d, out + c0 + j * lanes), vc);
+  for (int64_t p = 0; p < tile; ++p) {
+    const V vw = hn::Set(d, w[p]);
+    for (int64_t j = 0; j < kVectors; ++j) {
+      o[j] = hn::MulAdd(vw, LoadF32<kE>(d, rows[p] + c0 + j * lanes), o[j]);
+    }
+  }
+  for (int64_t j = 0; j < kVectors; ++j) hn::StoreU(o[j], d, out + c0 + j * lanes);
+}
+
+// The attention of the query heads [h0, h0 + count) of KV head `kv_head`
+// over the whole span, so each key and value row slice is read from memory
+// once for all of them (it stays in L1 while every head of the group uses it).
 //
 // Per tile of kKeyTile positions: scores of every head (one pass over the
 // keys), then per head the online-softmax update (running max and sum; the
 // head's output is rescaled when the max grows) and the weighted sum of the
-// tile's values, which stay in L1 while the heads take turns.
-void AttendGroup(const float* q, const KvSpan& kv, int64_t kv_dim, int64_t kv_offset,
-                 int64_t hd, int64_t h0, int64_t count, float scale, float* out) {
+// tile's values, which stay in L1 while the heads take turns. int8 scales
+// are applied to the score (keys) and to the softmax weight (values), so the
+// element loop only widens.
+template <KvElement kE, int64_t count>
+void AttendGroup(const float* q, const KvSpan& kv, int64_t num_kv_heads, int64_t kv_head,
+                 int64_t hd, int64_t h0, float scale, float* out) {
+  using T = typename KvStored<kE>::T;
+  constexpr bool kScaled = kE == KvElement::kInt8;
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   const int64_t full = hd / lanes * lanes;  // vector part of a head's row
-  float scores[kMaxHeads][kKeyTile];
-  float running_max[kMaxHeads], running_sum[kMaxHeads];
+  float scores[count][kKeyTile];
+  float value_scale[kKeyTile];
+  float running_max[count], running_sum[count];
   for (int64_t h = 0; h < count; ++h) {
     running_max[h] = -INFINITY;
     running_sum[h] = 0.0f;
@@ -48,46 +151,55 @@ void AttendGroup(const float* q, const KvSpan& kv, int64_t kv_dim, int64_t kv_of
   // and each row slice is only part of a row, which the hardware prefetchers
   // follow poorly, so the next tile's slices are prefetched while this one
   // is computed.
-  const float* rows[2][2][kKeyTile];  // [tile parity][key, value][position]
-  const auto fill_rows = [&](int64_t t0, const float* (&k)[kKeyTile], const float* (&v)[kKeyTile]) {
+  const T* rows[2][2][kKeyTile];  // [tile parity][key, value][position]
+  const auto fill_rows = [&](int64_t t0, const T* (&k)[kKeyTile], const T* (&v)[kKeyTile]) {
     const int64_t tile = std::min(kKeyTile, kv.length - t0);
     for (int64_t p = 0; p < tile; ++p) {
       const int64_t pos = t0 + p;
-      const int64_t within = (pos % kv.block_size) * kv_dim + kv_offset;
-      k[p] = kv.key_blocks[pos / kv.block_size] + within;
-      v[p] = kv.value_blocks[pos / kv.block_size] + within;
+      const int64_t within = (kv_head * kv.block_size + pos % kv.block_size) * hd;
+      k[p] = static_cast<const T*>(kv.key_blocks[pos / kv.block_size]) + within;
+      v[p] = static_cast<const T*>(kv.value_blocks[pos / kv.block_size]) + within;
     }
   };
+  // int8: the f32 scale of position pos's key or value of this KV head.
+  const auto scale_of = [&](const float* const* blocks, int64_t pos) {
+    return blocks[pos / kv.block_size][(pos % kv.block_size) * num_kv_heads + kv_head];
+  };
+  constexpr int64_t kLineElements = 64 / static_cast<int64_t>(sizeof(T));
   fill_rows(0, rows[0][0], rows[0][1]);
   for (int64_t t0 = 0, parity = 0; t0 < kv.length; t0 += kKeyTile, parity ^= 1) {
     const int64_t tile = std::min(kKeyTile, kv.length - t0);
-    const float* const* row_k = rows[parity][0];
-    const float* const* row_v = rows[parity][1];
+    const T* const* row_k = rows[parity][0];
+    const T* const* row_v = rows[parity][1];
     const int64_t next_t0 = t0 + kKeyTile;
     const int64_t next_tile = next_t0 < kv.length ? std::min(kKeyTile, kv.length - next_t0) : 0;
     if (next_tile > 0) fill_rows(next_t0, rows[parity ^ 1][0], rows[parity ^ 1][1]);
     // Scores: each key slice is loaded once per vector and used by all heads.
     for (int64_t p = 0; p < tile; ++p) {
       if (p < next_tile) {
-        for (int64_t c = 0; c < hd; c += 64 / static_cast<int64_t>(sizeof(float))) {
+        for (int64_t c = 0; c < hd; c += kLineElements) {
           hwy::Prefetch(rows[parity ^ 1][0][p] + c);
           hwy::Prefetch(rows[parity ^ 1][1][p] + c);
         }
       }
-      const float* k = row_k[p];
-      V acc[kMaxHeads];
+      const T* k = row_k[p];
+      V acc[count];
       for (int64_t h = 0; h < count; ++h) acc[h] = hn::Zero(d);
       for (int64_t c = 0; c < full; c += lanes) {
-        const V kc = hn::LoadU(d, k + c);
+        const V kc = LoadF32<kE>(d, k + c);
         for (int64_t h = 0; h < count; ++h) {
           acc[h] = hn::MulAdd(hn::LoadU(d, q + (h0 + h) * hd + c), kc, acc[h]);
         }
       }
+      const float key_scale = kScaled ? scale_of(kv.key_scale_blocks, t0 + p) * scale : scale;
+      float dots[count];
+      SumsOfLanes<count>(d, acc, dots);
       for (int64_t h = 0; h < count; ++h) {
-        float dot = hn::GetLane(hn::SumOfLanes(d, acc[h]));
-        for (int64_t c = full; c < hd; ++c) dot += q[(h0 + h) * hd + c] * k[c];
-        scores[h][p] = dot * scale;
+        float dot = dots[h];
+        for (int64_t c = full; c < hd; ++c) dot += q[(h0 + h) * hd + c] * ScalarF32<kE>(k + c);
+        scores[h][p] = dot * key_scale;
       }
+      if constexpr (kScaled) value_scale[p] = scale_of(kv.value_scale_blocks, t0 + p);
     }
     for (int64_t h = 0; h < count; ++h) {
       float tile_max = -INFINITY;
@@ -111,26 +223,21 @@ void AttendGroup(const float* q, const KvSpan& kv, int64_t kv_dim, int64_t kv_of
         sum += w[p];
       }
       running_sum[h] = running_sum[h] * correction + sum;
+      // The weight of each value row, its int8 scale folded in.
+      float wv[kKeyTile];
+      for (int64_t pp = 0; pp < tile; ++pp) wv[pp] = kScaled ? w[pp] * value_scale[pp] : w[pp];
       // out_h = out_h · correction + Σ_p w_p · v_p, a few vectors at a time
       // in registers (the tile's values are in L1 by now).
       float* oh = out + (h0 + h) * hd;
       constexpr int64_t kChunk = 4;
-      for (int64_t c0 = 0; c0 < full; c0 += kChunk * lanes) {
-        const int64_t n = std::min<int64_t>(kChunk, (full - c0) / lanes);
-        V o[kChunk];
-        const V vc = hn::Set(d, correction);
-        for (int64_t j = 0; j < n; ++j) o[j] = hn::Mul(hn::LoadU(d, oh + c0 + j * lanes), vc);
-        for (int64_t pp = 0; pp < tile; ++pp) {
-          const V vw = hn::Set(d, w[pp]);
-          for (int64_t j = 0; j < n; ++j) {
-            o[j] = hn::MulAdd(vw, hn::LoadU(d, row_v[pp] + c0 + j * lanes), o[j]);
-          }
-        }
-        for (int64_t j = 0; j < n; ++j) hn::StoreU(o[j], d, oh + c0 + j * lanes);
+      int64_t c0 = 0;
+      for (; c0 + kChunk * lanes <= full; c0 += kChunk * lanes) {
+        WeightedValues<kE, kChunk>(d, row_v, wv, tile, c0, correction, oh);
       }
+      for (; c0 < full; c0 += lanes) WeightedValues<kE, 1>(d, row_v, wv, tile, c0, correction, oh);
       for (int64_t c = full; c < hd; ++c) {
         float o = oh[c] * correction;
-        for (int64_t pp = 0; pp < tile; ++pp) o += w[pp] * row_v[pp][c];
+        for (int64_t pp = 0; pp < tile; ++pp) o += wv[pp] * ScalarF32<kE>(row_v[pp] + c);
         oh[c] = o;
       }
     }
@@ -142,18 +249,36 @@ void AttendGroup(const float* q, const KvSpan& kv, int64_t kv_dim, int64_t kv_of
   }
 }
 
-void AttendOneQueryKernel(const float* q, const KvSpan& kv, const AttentionShape& shape,
-                          float* out) {
+template <KvElement kE>
+void AttendHeads(const float* q, const KvSpan& kv, const AttentionShape& shape, float* out) {
   const int64_t hd = shape.head_dim;
-  const int64_t kv_dim = shape.num_kv_heads * hd;
   const int64_t group = shape.num_heads / shape.num_kv_heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const int64_t kv_end = shape.kv_head_end < 0 ? shape.num_kv_heads : shape.kv_head_end;
   for (int64_t j = shape.kv_head_begin; j < kv_end; ++j) {
     for (int64_t h = 0; h < group; h += kMaxHeads) {
-      AttendGroup(q, kv, kv_dim, j * hd, hd, j * group + h, std::min(kMaxHeads, group - h), scale,
-                  out);
+      const int64_t h0 = j * group + h;
+      switch (std::min(kMaxHeads, group - h)) {  // a register tile per group size
+        case 1: AttendGroup<kE, 1>(q, kv, shape.num_kv_heads, j, hd, h0, scale, out); break;
+        case 2: AttendGroup<kE, 2>(q, kv, shape.num_kv_heads, j, hd, h0, scale, out); break;
+        case 3: AttendGroup<kE, 3>(q, kv, shape.num_kv_heads, j, hd, h0, scale, out); break;
+        case 4: AttendGroup<kE, 4>(q, kv, shape.num_kv_heads, j, hd, h0, scale, out); break;
+        case 5: AttendGroup<kE, 5>(q, kv, shape.num_kv_heads, j, hd, h0, scale, out); break;
+        case 6: AttendGroup<kE, 6>(q, kv, shape.num_kv_heads, j, hd, h0, scale, out); break;
+        case 7: AttendGroup<kE, 7>(q, kv, shape.num_kv_heads, j, hd, h0, scale, out); break;
+        default: AttendGroup<kE, 8>(q, kv, shape.num_kv_heads, j, hd, h0, scale, out); break;
+      }
     }
+  }
+}
+
+void AttendOneQueryKernel(const float* q, const KvSpan& kv, const AttentionShape& shape,
+                          float* out) {
+  switch (kv.element) {
+    case KvElement::kF32: return AttendHeads<KvElement::kF32>(q, kv, shape, out);
+    case KvElement::kF16: return AttendHeads<KvElement::kF16>(q, kv, shape, out);
+    case KvElement::kBF16: return AttendHeads<KvElement::kBF16>(q, kv, shape, out);
+    case KvElement::kInt8: return AttendHeads<KvElement::kInt8>(q, kv, shape, out);
   }
 }
 
@@ -172,6 +297,30 @@ void AttendOneQuery(const float* q, const KvSpan& kv, const AttentionShape& shap
   HWY_DYNAMIC_DISPATCH(AttendOneQueryKernel)(q, kv, shape, out);
 }
 
+namespace {
+
+// Element e (of kv_dim) of position p's key or value as f32, int8 scale applied.
+float ReferenceElement(const KvSpan& kv, bool key, int64_t p, int64_t e, int64_t kv_dim,
+                       int64_t head_dim) {
+  const int64_t slot = p % kv.block_size;
+  const void* block = (key ? kv.key_blocks : kv.value_blocks)[p / kv.block_size];
+  const int64_t index = (e / head_dim * kv.block_size + slot) * head_dim + e % head_dim;
+  switch (kv.element) {
+    case KvElement::kF32: return static_cast<const float*>(block)[index];
+    case KvElement::kF16: return F16ToF32(static_cast<const uint16_t*>(block)[index]);
+    case KvElement::kBF16: return BF16ToF32(static_cast<const uint16_t*>(block)[index]);
+    case KvElement::kInt8: {
+      const float* scales = (key ? kv.key_scale_blocks : kv.value_scale_blocks)[p / kv.block_size];
+      const int64_t num_kv_heads = kv_dim / head_dim;
+      return static_cast<float>(static_cast<const int8_t*>(block)[index]) *
+             scales[slot * num_kv_heads + e / head_dim];
+    }
+  }
+  return 0.0f;
+}
+
+}  // namespace
+
 void AttendOneQueryReference(const float* q, const KvSpan& kv, const AttentionShape& shape,
                              float* out, float* scores) {
   const int64_t hd = shape.head_dim;
@@ -184,8 +333,9 @@ void AttendOneQueryReference(const float* q, const KvSpan& kv, const AttentionSh
     const int64_t kv_offset = (h / group) * hd;
     float max_score = -INFINITY;
     for (int64_t p = 0; p < kv.length; ++p) {
-      const float* k = kv.key_blocks[p / kv.block_size] + (p % kv.block_size) * kv_dim + kv_offset;
-      scores[p] = DotF32Reference(qh, k, hd) * scale;
+      float dot = 0.0f;
+      for (int64_t d = 0; d < hd; ++d) dot += qh[d] * ReferenceElement(kv, true, p, kv_offset + d, kv_dim, hd);
+      scores[p] = dot * scale;
       max_score = std::max(max_score, scores[p]);
     }
     double sum = 0.0;
@@ -197,10 +347,8 @@ void AttendOneQueryReference(const float* q, const KvSpan& kv, const AttentionSh
     float* oh = out + h * hd;
     std::fill(oh, oh + hd, 0.0f);
     for (int64_t p = 0; p < kv.length; ++p) {
-      const float* v =
-          kv.value_blocks[p / kv.block_size] + (p % kv.block_size) * kv_dim + kv_offset;
       const float w = scores[p] * inv_sum;
-      for (int64_t d = 0; d < hd; ++d) oh[d] += w * v[d];
+      for (int64_t d = 0; d < hd; ++d) oh[d] += w * ReferenceElement(kv, false, p, kv_offset + d, kv_dim, hd);
     }
   }
 }

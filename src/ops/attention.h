@@ -6,14 +6,26 @@
 
 namespace edgereason {
 
+// How cached keys and values are stored: f32 (the fidelity reference), IEEE
+// f16, bf16, or int8 with one f32 scale per (position, KV head) — the
+// paper's KV8 (value = int8 · scale).
+enum class KvElement : uint8_t { kF32, kF16, kBF16, kInt8 };
+
 // Keys and values of positions [0, length) of one sequence in one layer, held
-// in blocks of `block_size` positions: position p is row p % block_size of
-// key_blocks[p / block_size], each row kv_dim = num_kv_heads × head_dim floats.
+// in blocks of `block_size` positions, head-major: block b holds
+// [num_kv_heads][block_size][head_dim] elements of type `element`, and
+// position p is slot p % block_size of block p / block_size. For kInt8,
+// key_scale_blocks[b] (and the value equivalent) holds [block_size,
+// num_kv_heads] f32 scales; otherwise unused. The kernels read the stored
+// elements in place (no widened copy), one head's contiguous rows at a time.
 struct KvSpan {
-  const float* const* key_blocks = nullptr;
-  const float* const* value_blocks = nullptr;
+  const void* const* key_blocks = nullptr;
+  const void* const* value_blocks = nullptr;
   int64_t block_size = 0;
   int64_t length = 0;
+  KvElement element = KvElement::kF32;
+  const float* const* key_scale_blocks = nullptr;
+  const float* const* value_scale_blocks = nullptr;
 };
 
 struct AttentionShape {

@@ -12,12 +12,17 @@ constexpr KvCacheShape kShape{2, 2, 4};  // 2 layers, kv_dim 8
 void Fill(KvCache& kv, int32_t seq, int64_t from, int64_t to, float base) {
   for (int64_t p = from; p < to; ++p) {
     for (int64_t l = 0; l < kShape.num_layers; ++l) {
-      for (int64_t d = 0; d < kShape.kv_dim(); ++d) {
-        kv.Key(seq, l, p)[d] = base + p;
-        kv.Value(seq, l, p)[d] = -(base + p);
-      }
+      const std::vector<float> key(kShape.kv_dim(), base + p), value(kShape.kv_dim(), -(base + p));
+      kv.Write(seq, l, p, key.data(), value.data());
     }
   }
+}
+
+// Element d of the key (or value) of position p in layer l, read back.
+float Read(const KvCache& kv, int32_t seq, int64_t l, int64_t p, int64_t d, bool key = true) {
+  std::vector<float> keys(kShape.kv_dim()), values(kShape.kv_dim());
+  kv.Gather(seq, l, p, p + 1, keys.data(), values.data());
+  return key ? keys[d] : values[d];
 }
 
 TEST(KvCacheTest, ForkSharesBlocksAndCopiesOnlyThePartlyFilledOne) {
@@ -43,16 +48,17 @@ TEST(KvCacheTest, ForkSharesBlocksAndCopiesOnlyThePartlyFilledOne) {
   // The prefix is intact and shared, each child's own token distinct.
   for (size_t i = 0; i < children->size(); ++i) {
     const int32_t c = (*children)[i];
-    EXPECT_EQ(kv.Key(c, 1, 9)[0], 109.0f);
-    EXPECT_EQ(kv.Key(c, 0, 3), kv.Key(parent, 0, 3)) << "full blocks stay shared";
-    EXPECT_EQ(kv.Key(c, 0, 10)[0], 1000.0f * (i + 1) + 10);
+    EXPECT_EQ(Read(kv, c, 1, 9, 0), 109.0f);
+    EXPECT_EQ(kv.BlockData(c, 0, 0, 0), kv.BlockData(parent, 0, 0, 0)) << "full blocks stay shared";
+    EXPECT_NE(kv.BlockData(c, 0, 2, 0), kv.BlockData(parent, 0, 2, 0)) << "the written one is copied";
+    EXPECT_EQ(Read(kv, c, 0, 10, 7), 1000.0f * (i + 1) + 10);
   }
   EXPECT_EQ(kv.Length(parent), 10);
 
   // Freeing children returns their own blocks; the parent keeps its data.
   for (int32_t c : *children) ASSERT_TRUE(kv.FreeSequence(c).ok());
   EXPECT_EQ(kv.BytesInUse(), one_prompt);
-  EXPECT_EQ(kv.Value(parent, 1, 9)[3], -109.0f);
+  EXPECT_EQ(Read(kv, parent, 1, 9, 3, /*key=*/false), -109.0f);
 }
 
 TEST(KvCacheTest, TruncateReleasesBlocksAndCapacityIsEnforced) {

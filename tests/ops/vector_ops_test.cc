@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
 #include "ops/activation.h"
 #include "ops/attention.h"
 #include "ops/norm.h"
+#include "tensor/dtype.h"
 #include "simd_test_util.h"
 
 namespace edgereason {
@@ -59,19 +61,72 @@ TEST(SiluMulTest, SimdMatchesReferenceOnEveryTarget) {
   }
 }
 
+// A cache of random N(0, 1) keys and values stored as `element`, in blocks of
+// [block_size, kv_dim]; int8 rows carry one scale per (position, KV head).
 struct Cache {
-  std::vector<std::vector<float>> keys, values;  // blocks [block_size, kv_dim]
-  std::vector<const float*> key_ptrs, value_ptrs;
+  std::vector<std::vector<uint8_t>> keys, values;
+  std::vector<std::vector<float>> key_scales, value_scales;  // [block_size, kv_heads]
+  std::vector<const void*> key_ptrs, value_ptrs;
+  std::vector<const float*> key_scale_ptrs, value_scale_ptrs;
+  KvElement element = KvElement::kF32;
+
+  KvSpan Span(int64_t block_size, int64_t length) const {
+    return KvSpan{key_ptrs.data(), value_ptrs.data(), block_size,           length,
+                  element,         key_scale_ptrs.data(), value_scale_ptrs.data()};
+  }
 };
 
-Cache RandomCache(int64_t length, int64_t block_size, int64_t kv_dim, uint32_t seed) {
-  Cache c;
-  for (int64_t b = 0; b * block_size < length; ++b) {
-    c.keys.push_back(RandomValues(block_size * kv_dim, seed + 2 * b));
-    c.values.push_back(RandomValues(block_size * kv_dim, seed + 2 * b + 1));
+// One block [kv_heads][block_size][head_dim] of `in` stored as `element`;
+// int8 scales are [block_size][kv_heads], one per head row.
+void StoreBlock(const std::vector<float>& in, KvElement element, int64_t block_size,
+                int64_t head_dim, std::vector<uint8_t>* out, std::vector<float>* scales) {
+  const size_t n = in.size();
+  switch (element) {
+    case KvElement::kF32:
+      out->resize(n * 4);
+      std::memcpy(out->data(), in.data(), n * 4);
+      return;
+    case KvElement::kF16:
+    case KvElement::kBF16: {
+      out->resize(n * 2);
+      auto* o = reinterpret_cast<uint16_t*>(out->data());
+      for (size_t i = 0; i < n; ++i) o[i] = element == KvElement::kF16 ? F32ToF16(in[i]) : F32ToBF16(in[i]);
+      return;
+    }
+    case KvElement::kInt8: {
+      const int64_t rows = static_cast<int64_t>(n) / head_dim, kv_heads = rows / block_size;
+      out->resize(n);
+      scales->resize(rows);
+      for (int64_t row = 0; row < rows; ++row) {  // row = head · block_size + slot
+        const float* x = in.data() + row * head_dim;
+        float max_abs = 0;
+        for (int64_t d = 0; d < head_dim; ++d) max_abs = std::max(max_abs, std::fabs(x[d]));
+        const float scale = max_abs / 127.0f;
+        (*scales)[(row % block_size) * kv_heads + row / block_size] = scale;
+        for (int64_t d = 0; d < head_dim; ++d) {
+          (*out)[row * head_dim + d] = static_cast<uint8_t>(static_cast<int8_t>(std::lround(x[d] / scale)));
+        }
+      }
+      return;
+    }
   }
-  for (auto& k : c.keys) c.key_ptrs.push_back(k.data());
-  for (auto& v : c.values) c.value_ptrs.push_back(v.data());
+}
+
+Cache RandomCache(int64_t length, int64_t block_size, int64_t kv_dim, uint32_t seed,
+                  KvElement element = KvElement::kF32, int64_t head_dim = 1) {
+  Cache c;
+  c.element = element;
+  const int64_t blocks = (length + block_size - 1) / block_size;
+  c.keys.resize(blocks), c.values.resize(blocks), c.key_scales.resize(blocks), c.value_scales.resize(blocks);
+  for (int64_t b = 0; b < blocks; ++b) {
+    StoreBlock(RandomValues(block_size * kv_dim, seed + 2 * b), element, block_size, head_dim, &c.keys[b], &c.key_scales[b]);
+    StoreBlock(RandomValues(block_size * kv_dim, seed + 2 * b + 1), element, block_size, head_dim, &c.values[b],
+               &c.value_scales[b]);
+    c.key_ptrs.push_back(c.keys[b].data());
+    c.value_ptrs.push_back(c.values[b].data());
+    c.key_scale_ptrs.push_back(c.key_scales[b].data());
+    c.value_scale_ptrs.push_back(c.value_scales[b].data());
+  }
   return c;
 }
 
@@ -86,7 +141,7 @@ TEST(AttentionTest, TiledOnlineSoftmaxMatchesReferenceOnEveryTarget) {
                    std::to_string(shape.head_dim) + " length=" + std::to_string(length));
       const int64_t kv_dim = shape.num_kv_heads * shape.head_dim, block = 16;
       Cache cache = RandomCache(length, block, kv_dim, 10);
-      const KvSpan span{cache.key_ptrs.data(), cache.value_ptrs.data(), block, length};
+      const KvSpan span = cache.Span(block, length);
       // Larger queries sharpen the softmax so the running max moves between tiles.
       const auto q = RandomValues(shape.num_heads * shape.head_dim, 5, 3.0f);
       std::vector<float> scores(length), expected(shape.num_heads * shape.head_dim),
@@ -106,7 +161,7 @@ TEST(AttentionTest, KvHeadRangesComposeToTheWholeCall) {
   const AttentionShape whole{14, 2, 64};
   const int64_t length = 130, block = 16, kv_dim = whole.num_kv_heads * whole.head_dim;
   Cache cache = RandomCache(length, block, kv_dim, 3);
-  const KvSpan span{cache.key_ptrs.data(), cache.value_ptrs.data(), block, length};
+  const KvSpan span = cache.Span(block, length);
   const auto q = RandomValues(whole.num_heads * whole.head_dim, 8, 2.0f);
   std::vector<float> scores(length), expected(q.size()), out(q.size(), -1.0f), ref(q.size(), -1.0f);
   test::ForEachSimdTarget([&] {
@@ -123,6 +178,32 @@ TEST(AttentionTest, KvHeadRangesComposeToTheWholeCall) {
       ASSERT_NEAR(ref[i], expected[i], 2e-5f) << i;
     }
   });
+}
+
+// Reduced-precision caches are read in place: the kernel widens f16, bf16
+// and int8 (scale applied to the score and the softmax weight) and must
+// equal the reference that dequantizes element by element. Tolerance as for
+// f32: only the order of f32 rounding differs.
+TEST(AttentionTest, StoredF16Bf16Int8CachesMatchReferenceOnEveryTarget) {
+  const AttentionShape shapes[] = {{14, 2, 64}, {6, 2, 20}};
+  for (KvElement element : {KvElement::kF16, KvElement::kBF16, KvElement::kInt8}) {
+    for (const AttentionShape& shape : shapes) {
+      for (int64_t length : {1, 65, 1000}) {
+        SCOPED_TRACE("element=" + std::to_string(static_cast<int>(element)) +
+                     " hd=" + std::to_string(shape.head_dim) + " length=" + std::to_string(length));
+        const int64_t kv_dim = shape.num_kv_heads * shape.head_dim, block = 16;
+        Cache cache = RandomCache(length, block, kv_dim, 21, element, shape.head_dim);
+        const KvSpan span = cache.Span(block, length);
+        const auto q = RandomValues(shape.num_heads * shape.head_dim, 6, 3.0f);
+        std::vector<float> scores(length), expected(q.size()), out(q.size());
+        AttendOneQueryReference(q.data(), span, shape, expected.data(), scores.data());
+        test::ForEachSimdTarget([&] {
+          AttendOneQuery(q.data(), span, shape, out.data(), scores.data());
+          for (size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(out[i], expected[i], 2e-5f) << i;
+        });
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -134,7 +134,9 @@ TEST(EngineTest, SwitchingToTheAdapterReencodesNothing) {
   EXPECT_EQ(engine->SetAdapter(seq, 3, 512).code(), StatusCode::kInvalidArgument);
 
   const std::string adapter_dir = dir + "/adapter";
-  ASSERT_TRUE(WriteRandomAdapter({.rank = 8}, model->adapter_shape(), 9, adapter_dir).ok());
+  RandomAdapterSpec adapter_spec;
+  adapter_spec.rank = 8;
+  ASSERT_TRUE(WriteRandomAdapter(adapter_spec, model->adapter_shape(), 9, adapter_dir).ok());
   const int16_t adapter = *engine->AddAdapter(*LoraAdapter::Load(adapter_dir, model->adapter_shape()));
   ASSERT_TRUE(engine->SetAdapter(seq, adapter, 512).ok());  // reasoning mode from here on
   int32_t token = ArgMax(std::span<const float>(out.logits.end() - model->config().vocab_size, out.logits.end()));

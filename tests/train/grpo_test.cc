@@ -128,7 +128,9 @@ TEST(TrainGrpo, UpdateRefreshesTheRuntimeAdapterWithTheTrainersWeights) {
   // The second step's rollouts come from the updated policy; KL is now positive.
   auto step2 = t.Step();
   ASSERT_TRUE(step2.ok());
-  if (step2->groups_kept > 0) EXPECT_GT(step2->kl, 0.0);
+  if (step2->groups_kept > 0) {
+    EXPECT_GT(step2->kl, 0.0);
+  }
 }
 
 TEST(TrainGrpo, LogsEveryStepAndWritesTheAdapter) {

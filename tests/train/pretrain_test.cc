@@ -169,7 +169,9 @@ TEST(TrainQamr, AdapterTrainedOnTheFakeQuantizedBaseMatchesTheQuantizedRuntime) 
     std::printf("%s: f32 runtime vs QAMR trainer logits %.3g\n", format, to_f32);
     // 4-bit quantization moves the logits far more than the runtime's own
     // rounding: the QAMR forward is the quantized runtime's, not the f32 one.
-    if (std::string(format) == "q4_0") EXPECT_LT(diff, 0.25 * to_f32);
+    if (std::string(format) == "q4_0") {
+      EXPECT_LT(diff, 0.25 * to_f32);
+    }
   }
 }
 
