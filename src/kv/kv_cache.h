@@ -84,6 +84,9 @@ class KvCache {
 
   // Bytes of the distinct blocks held by live sequences (a shared block counts once).
   int64_t BytesInUse() const;
+  // Bytes of every block ever allocated (in use or on the free list): the
+  // cache's resident memory, never less than BytesInUse.
+  int64_t BytesAllocated() const { return static_cast<int64_t>(blocks_.size()) * bytes_per_block_; }
   int64_t BytesPerBlock() const { return bytes_per_block_; }
 
  private:

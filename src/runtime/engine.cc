@@ -21,7 +21,8 @@ Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options,
       kv_({model->config().num_layers, model->config().num_kv_heads, model->config().head_dim},
           options.kv_capacity > 0 ? options.kv_capacity : 4 * context_size, /*block_size=*/16,
           options.kv_dtype),
-      pass_(model) {}
+      pass_(model),
+      prefill_chunk_(options.prefill_chunk) {}
 
 Result<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Model> model,
                                                const EngineOptions& options) {
@@ -32,6 +33,10 @@ Result<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Model> mode
   }
   if (options.context_size < 0) {
     return InvalidArgument("engine: context size must not be negative");
+  }
+  if (options.prefill_chunk < 1) {
+    return InvalidArgument("engine: the prefill chunk must be at least 1 row, got " +
+                           std::to_string(options.prefill_chunk));
   }
   const int64_t model_max = model->config().max_position_embeddings;
   const int64_t context = options.context_size > 0 ? options.context_size : model_max;
@@ -140,13 +145,27 @@ Status Engine::Prefill(int32_t seq, std::span<const int32_t> tokens, bool all_lo
                       " tokens but the context holds " + std::to_string(context_size_) +
                       (start > 0 ? " (with " + std::to_string(start) + " already cached)" : ""));
   }
-  std::vector<TokenRow> rows(tokens.size());
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    rows[i] = {seq, static_cast<int32_t>(start + i), tokens[i],
-               all_logits || i + 1 == tokens.size()};
+  // Chunks of prefill_chunk_ rows; every chunk's outputs are appended, so the
+  // result is that of one call over the whole prompt.
+  const int64_t total = static_cast<int64_t>(tokens.size());
+  ForwardOutput chunk_out;
+  ForwardOutput* target = total <= prefill_chunk_ ? out : &chunk_out;
+  if (target != out) *out = ForwardOutput{};
+  std::vector<TokenRow> rows;
+  for (int64_t begin = 0; begin < total; begin += prefill_chunk_) {
+    const int64_t end = std::min(total, begin + prefill_chunk_);
+    rows.resize(end - begin);
+    for (int64_t i = begin; i < end; ++i) {
+      rows[i - begin] = {seq, static_cast<int32_t>(start + i), tokens[i], all_logits || i + 1 == total};
+    }
+    ER_RETURN_IF_ERROR(Run(rows, {}, target));
+    counters_.prompt_tokens_encoded += end - begin;
+    if (target != out) {
+      out->num_outputs += target->num_outputs;
+      out->final_hidden.insert(out->final_hidden.end(), target->final_hidden.begin(), target->final_hidden.end());
+      out->logits.insert(out->logits.end(), target->logits.begin(), target->logits.end());
+    }
   }
-  ER_RETURN_IF_ERROR(Run(rows, {}, out));
-  counters_.prompt_tokens_encoded += static_cast<int64_t>(tokens.size());
   return Status::Ok();
 }
 

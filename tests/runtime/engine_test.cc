@@ -190,5 +190,37 @@ TEST(EngineTest, ReducedPrecisionKvCachesStayCloseToF32) {
   }
 }
 
+// Prefill in chunks of rows (bounded activation memory) gives the logits and
+// final hidden states of one call over the whole prompt, with the adapter
+// switched on mid-prompt, and counts every prompt row once.
+TEST(EngineTest, ChunkedPrefillEqualsOneCall) {
+  const auto model = *Model::Load(Fixture("model"));
+  const auto adapter = *LoraAdapter::Load(Fixture("adapter_lora"), model->adapter_shape());
+  const std::vector<int32_t> prompt = ReferenceIds("input_ids.2");
+  ASSERT_GE(prompt.size(), 5u);
+  auto run = [&](int64_t chunk, bool all_logits) {
+    auto engine = std::move(*Engine::Create(model, {.threads = 2, .prefill_chunk = chunk}));
+    const int16_t id = *engine->AddAdapter(adapter);
+    const int32_t seq = engine->AddSequence();
+    EXPECT_TRUE(engine->SetAdapter(seq, id, 2).ok());
+    ForwardOutput out;
+    EXPECT_TRUE(engine->Prefill(seq, prompt, all_logits, &out).ok());
+    EXPECT_EQ(engine->counters().prompt_tokens_encoded, static_cast<int64_t>(prompt.size()));
+    return out;
+  };
+  for (bool all_logits : {false, true}) {
+    const ForwardOutput whole = run(1024, all_logits);
+    for (int64_t chunk : {1, 2, 3}) {
+      SCOPED_TRACE("chunk " + std::to_string(chunk) + (all_logits ? " all logits" : " last logits"));
+      const ForwardOutput chunked = run(chunk, all_logits);
+      EXPECT_EQ(chunked.num_outputs, whole.num_outputs);
+      ASSERT_EQ(chunked.logits.size(), whole.logits.size());
+      for (size_t i = 0; i < whole.logits.size(); ++i) ASSERT_NEAR(chunked.logits[i], whole.logits[i], 1e-5f);
+      ASSERT_EQ(chunked.final_hidden.size(), whole.final_hidden.size());
+    }
+  }
+  EXPECT_FALSE(Engine::Create(model, {.threads = 1, .prefill_chunk = 0}).ok());
+}
+
 }  // namespace
 }  // namespace edgereason
