@@ -92,9 +92,10 @@ Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool&
     const LayerWeights& w = model_->layers()[l];
     // Attention block.
     RmsNorm(x_.data(), w.input_norm.data(), n, h, eps, xn_.data());
-    Linear(xn_.data(), w.q, w.q_bias, l, LinearSlot::kQ, q_.data());
-    Linear(xn_.data(), w.k, w.k_bias, l, LinearSlot::kK, k_.data());
-    Linear(xn_.data(), w.v, w.v_bias, l, LinearSlot::kV, v_.data());
+    Linears(xn_.data(), l,
+            {{&w.q, &w.q_bias, LinearSlot::kQ, q_.data()},
+             {&w.k, &w.k_bias, LinearSlot::kK, k_.data()},
+             {&w.v, &w.v_bias, LinearSlot::kV, v_.data()}});
     if (c.qk_norm) {
       RmsNorm(q_.data(), w.q_norm.data(), n * c.num_heads, c.head_dim, eps, q_.data());
       RmsNorm(k_.data(), w.k_norm.data(), n * c.num_kv_heads, c.head_dim, eps, k_.data());
@@ -107,15 +108,16 @@ Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool&
       kv.Write(rows[i].seq, l, rows[i].pos, k_.data() + i * c.kv_dim(), v_.data() + i * c.kv_dim());
     }
     Attention(rows, l, kv, pool);
-    Linear(attn_.data(), w.o, w.o_bias, l, LinearSlot::kO, xn_.data());
+    Linears(attn_.data(), l, {{&w.o, &w.o_bias, LinearSlot::kO, xn_.data()}});
     for (int64_t i = 0; i < n * h; ++i) x_[i] += xn_[i];
 
     // MLP block.
     RmsNorm(x_.data(), w.post_attn_norm.data(), n, h, eps, xn_.data());
-    Linear(xn_.data(), w.gate, w.gate_bias, l, LinearSlot::kGate, gate_.data());
-    Linear(xn_.data(), w.up, w.up_bias, l, LinearSlot::kUp, up_.data());
+    Linears(xn_.data(), l,
+            {{&w.gate, &w.gate_bias, LinearSlot::kGate, gate_.data()},
+             {&w.up, &w.up_bias, LinearSlot::kUp, up_.data()}});
     SiluMul(gate_.data(), up_.data(), n * c.intermediate_size, gate_.data());
-    Linear(gate_.data(), w.down, w.down_bias, l, LinearSlot::kDown, xn_.data());
+    Linears(gate_.data(), l, {{&w.down, &w.down_bias, LinearSlot::kDown, xn_.data()}});
     for (int64_t i = 0; i < n * h; ++i) x_[i] += xn_[i];
     if (l + 1 < c.num_layers) keep_hidden(x_.data());
   }
@@ -153,32 +155,62 @@ Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool&
   return Status::Ok();
 }
 
-void ForwardPass::Linear(const float* x, const WeightMatrix& w, const std::vector<float>& bias,
-                         int64_t layer, LinearSlot slot, float* y) {
+void ForwardPass::Linears(const float* x, int64_t layer, std::initializer_list<LinearOut> outs) {
   const int64_t n = static_cast<int64_t>(rows_.size());
-  MatMul(x, n, w, BiasOrNull(bias), y, *pool_);
+  const int64_t in = outs.begin()->w->cols;
+  std::vector<MatMulJob> jobs;
+  for (const LinearOut& o : outs) jobs.push_back({x, n, o.w, BiasOrNull(*o.bias), o.y});
+  // Each adapter's rows, its gathered input, and its A products beside the
+  // base products (same pass, the shared input quantized once).
+  struct Delta {
+    const LoraLinear* lora;
+    const LinearOut* out;
+    size_t adapter;
+    size_t k;  // its products: lora_t_[k], lora_u_[k]
+  };
+  std::vector<Delta> deltas;
+  std::vector<std::vector<int64_t>> rows_of(adapters_.size());
+  for (int64_t i = 0; i < n; ++i) {
+    if (rows_[i].adapter >= 0) rows_of[rows_[i].adapter].push_back(i);
+  }
+  if (lora_x_.size() < adapters_.size()) lora_x_.resize(adapters_.size());
+  const size_t most = adapters_.size() * outs.size();
+  if (lora_t_.size() < most) lora_t_.resize(most), lora_u_.resize(most);
   for (size_t a = 0; a < adapters_.size(); ++a) {
-    const LoraLinear* lora = adapters_[a]->Find(layer, slot);
-    if (lora == nullptr) continue;
-    adapter_rows_.clear();
-    for (int64_t i = 0; i < n; ++i) {
-      if (rows_[i].adapter == static_cast<int16_t>(a)) adapter_rows_.push_back(i);
+    const int64_t m = static_cast<int64_t>(rows_of[a].size());
+    if (m == 0) continue;
+    const float* xa = x;  // every row uses this adapter: no gather
+    if (m < n) {
+      lora_x_[a].resize(m * in);
+      for (int64_t j = 0; j < m; ++j) std::copy_n(x + rows_of[a][j] * in, in, lora_x_[a].data() + j * in);
+      xa = lora_x_[a].data();
     }
-    if (adapter_rows_.empty()) continue;
-    // Gather the rows using this adapter: x_a [m, in] -> t [m, r] -> u [m, out].
-    const int64_t m = static_cast<int64_t>(adapter_rows_.size());
-    lora_x_.resize(m * w.cols);
-    lora_t_.resize(m * lora->rank());
-    lora_u_.resize(m * w.rows);
-    for (int64_t j = 0; j < m; ++j) {
-      std::copy_n(x + adapter_rows_[j] * w.cols, w.cols, lora_x_.data() + j * w.cols);
+    for (const LinearOut& o : outs) {
+      const LoraLinear* lora = adapters_[a]->Find(layer, o.slot);
+      if (lora == nullptr) continue;
+      const size_t k = deltas.size();
+      lora_t_[k].resize(m * lora->rank());
+      lora_u_[k].resize(m * o.w->rows);
+      deltas.push_back({lora, &o, a, k});
+      jobs.push_back({xa, m, &lora->a, nullptr, lora_t_[k].data()});
     }
-    MatMul(lora_x_.data(), m, lora->a, nullptr, lora_t_.data(), *pool_);
-    MatMul(lora_t_.data(), m, lora->b, nullptr, lora_u_.data(), *pool_);
-    for (int64_t j = 0; j < m; ++j) {
-      float* yr = y + adapter_rows_[j] * w.rows;
-      const float* ur = lora_u_.data() + j * w.rows;
-      for (int64_t o = 0; o < w.rows; ++o) yr[o] += ur[o] * lora->scale;
+  }
+  MatMulBatch(jobs, *pool_);
+  if (deltas.empty()) return;
+  // u = B t for every delta in one pass, then y[row] += scale · u.
+  jobs.clear();
+  for (const Delta& d : deltas) {
+    jobs.push_back({lora_t_[d.k].data(), static_cast<int64_t>(rows_of[d.adapter].size()), &d.lora->b,
+                    nullptr, lora_u_[d.k].data()});
+  }
+  MatMulBatch(jobs, *pool_);
+  for (const Delta& d : deltas) {
+    const int64_t out = d.out->w->rows;
+    const std::vector<int64_t>& rows = rows_of[d.adapter];
+    for (size_t j = 0; j < rows.size(); ++j) {
+      float* yr = d.out->y + rows[j] * out;
+      const float* ur = lora_u_[d.k].data() + j * out;
+      for (int64_t o = 0; o < out; ++o) yr[o] += ur[o] * d.lora->scale;
     }
   }
 }

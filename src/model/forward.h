@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <vector>
@@ -65,10 +66,19 @@ class ForwardPass {
  private:
   Status Validate(std::span<const TokenRow> rows, const KvCache& kv,
                   std::span<const LoraAdapter* const> adapters) const;
-  // A linear layer: y[n, w.rows] = x[n, w.cols] · wᵀ + bias, then each row's
-  // adapter delta scale · B (A x) where its adapter targets (layer, slot).
-  void Linear(const float* x, const WeightMatrix& w, const std::vector<float>& bias,
-              int64_t layer, LinearSlot slot, float* y);
+  // One linear layer of Linears: y[n, w.rows] = x · wᵀ + bias.
+  struct LinearOut {
+    const WeightMatrix* w;
+    const std::vector<float>* bias;
+    LinearSlot slot;
+    float* y;
+  };
+  // The linear layers `outs` of `layer` on one input x [n, w.cols]: each
+  // y = x · wᵀ + bias, then each row's adapter delta scale · B (A x) where its
+  // adapter targets (layer, slot). Two batched passes over the pool: the base
+  // products with every adapter's A products beside them, then the B
+  // products.
+  void Linears(const float* x, int64_t layer, std::initializer_list<LinearOut> outs);
   void Attention(std::span<const TokenRow> rows, int64_t layer, const KvCache& kv,
                  ThreadPool& pool);
 
@@ -78,7 +88,10 @@ class ForwardPass {
   std::span<const LoraAdapter* const> adapters_;
   ThreadPool* pool_ = nullptr;
   std::vector<int64_t> adapter_rows_;
-  std::vector<float> lora_x_, lora_t_, lora_u_;
+  // Per adapter: its rows' inputs gathered (when not every row uses it).
+  std::vector<std::vector<float>> lora_x_;
+  // Per (adapter, slot) product of a Linears call: A x [m, r] and B A x [m, out].
+  std::vector<std::vector<float>> lora_t_, lora_u_;
   // Scratch, [rows, width] each.
   std::vector<float> x_, xn_, q_, k_, v_, attn_, gate_, up_;
 };

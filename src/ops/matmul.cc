@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <memory>
 #include <vector>
 
 #include "ops/matmul_internal.h"
@@ -326,36 +327,72 @@ float DotF32(const float* a, const float* b, int64_t n) {
   return HWY_DYNAMIC_DISPATCH(DotF32Kernel)(a, b, n);
 }
 
-void MatMul(const float* x, int64_t n, const WeightMatrix& w, const float* bias, float* y,
-            ThreadPool& pool) {
-  if (n <= 0 || w.rows <= 0) return;
+void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
   // Reused across calls: a prefill call's activations are megabytes, which
   // would otherwise be freshly faulted in on every call.
-  static thread_local QuantizedActivations xq;
-  if (IsQuantized(w.format)) {
-    assert(w.cols % kQuantBlock == 0);
-    ResizeQuantizedActivations(n, w.cols, &xq);
-    if (n >= 64) {
-      pool.ParallelFor(n, 8, [&](int64_t begin, int64_t end) {
-        QuantizeActivationRows(x, begin, end, &xq);
-      });
-    } else {
-      QuantizeActivationRows(x, 0, n, &xq);
+  static thread_local std::vector<std::unique_ptr<QuantizedActivations>> quantized;
+  std::vector<matmul_detail::Operands> ops;
+  std::vector<int64_t> first_row;  // each op's rows in the pass's row space
+  ops.reserve(jobs.size());
+  first_row.reserve(jobs.size() + 1);
+  size_t used = 0;
+  int64_t rows = 0, work = 0;
+  for (const MatMulJob& job : jobs) {
+    const WeightMatrix& w = *job.w;
+    if (job.n <= 0 || w.rows <= 0) continue;
+    const QuantizedActivations* xq = nullptr;
+    if (IsQuantized(w.format)) {
+      assert(w.cols % kQuantBlock == 0);
+      for (const auto& op : ops) {
+        if (op.xq != nullptr && op.x == job.x && op.n == job.n && op.xq->cols == w.cols) xq = op.xq;
+      }
+      if (xq == nullptr) {
+        if (used == quantized.size()) quantized.push_back(std::make_unique<QuantizedActivations>());
+        QuantizedActivations* out = quantized[used++].get();
+        ResizeQuantizedActivations(job.n, w.cols, out);
+        if (job.n >= 64) {
+          pool.ParallelFor(job.n, 8, [&](int64_t begin, int64_t end) {
+            QuantizeActivationRows(job.x, begin, end, out);
+          });
+        } else {
+          QuantizeActivationRows(job.x, 0, job.n, out);
+        }
+        xq = out;
+      }
     }
+    ops.push_back({job.x, xq, job.n, job.w, job.bias, job.y});
+    first_row.push_back(rows);
+    // Each op starts on a multiple of the grain, so a thread's share of one
+    // op never splits a packed 16-row GEMM panel.
+    rows += (w.rows + matmul_detail::kRowGrain - 1) / matmul_detail::kRowGrain * matmul_detail::kRowGrain;
+    work += job.n * w.rows * w.cols;
   }
-  const matmul_detail::Operands op{x, &xq, n, &w, bias, y};
-  auto rows = [&](int64_t begin, int64_t end) {
-    if (IsQuantized(w.format) && matmul_detail::VnniMatMulRows(op, begin, end)) return;
-    HWY_DYNAMIC_DISPATCH(MatMulRows)(op, begin, end);
+  if (ops.empty()) return;
+  first_row.push_back(rows);
+  // Rows [begin, end) of the pass's row space: the overlapping part of each op.
+  auto run = [&](int64_t begin, int64_t end) {
+    for (size_t k = 0; k < ops.size(); ++k) {
+      const int64_t lo = std::max(begin, first_row[k]) - first_row[k];
+      const int64_t hi = std::min({end, first_row[k + 1], first_row[k] + ops[k].w->rows}) - first_row[k];
+      if (lo >= hi) continue;
+      if (IsQuantized(ops[k].w->format) && matmul_detail::VnniMatMulRows(ops[k], lo, hi)) continue;
+      HWY_DYNAMIC_DISPATCH(MatMulRows)(ops[k], lo, hi);
+    }
   };
   // Below ~64K multiply-adds (a few microseconds) waking the other threads
   // costs more than it saves, and far more when the machine is oversubscribed.
   constexpr int64_t kMinParallelWork = int64_t{1} << 16;
-  if (n * w.rows * w.cols < kMinParallelWork) {
-    rows(0, w.rows);
+  if (work < kMinParallelWork) {
+    run(0, rows);
     return;
   }
-  pool.ParallelFor(w.rows, matmul_detail::kRowGrain, rows);
+  pool.ParallelFor(rows, matmul_detail::kRowGrain, run);
+}
+
+void MatMul(const float* x, int64_t n, const WeightMatrix& w, const float* bias, float* y,
+            ThreadPool& pool) {
+  const MatMulJob job{x, n, &w, bias, y};
+  MatMulBatch({&job, 1}, pool);
 }
 
 }  // namespace edgereason

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "base/thread_pool.h"
 #include "tensor/weight_matrix.h"
@@ -23,6 +24,22 @@ namespace edgereason {
 // large), so n = 1..16 costs about as much as n = 1.
 void MatMul(const float* x, int64_t n, const WeightMatrix& w, const float* bias, float* y,
             ThreadPool& pool);
+
+// One product of MatMulBatch: y[n, w.rows] = x[n, w.cols] · wᵀ (+ bias).
+struct MatMulJob {
+  const float* x = nullptr;
+  int64_t n = 0;
+  const WeightMatrix* w = nullptr;
+  const float* bias = nullptr;  // [w.rows] or null
+  float* y = nullptr;
+};
+
+// Every job in one parallel pass over their output rows taken together, so
+// products of one input (q, k and v; gate and up; the LoRA A matrices beside
+// them) wake the pool once and quantize the input once (jobs with the same x,
+// n and width share it). Results equal one MatMul per job. Outputs must not
+// overlap each other or any input.
+void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool);
 
 // Dot product of two f32 vectors [n].
 float DotF32(const float* a, const float* b, int64_t n);

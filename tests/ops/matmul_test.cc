@@ -132,6 +132,51 @@ TEST(MatMulTest, QuantizedProductsMatchDequantizedF32) {
   }
 }
 
+// A batch of products, some sharing an input (quantized once), of mixed
+// formats and sizes (fewer rows than a thread's grain, panels and leftovers,
+// decode and prefill row counts), gives each job exactly what MatMul alone
+// gives it, with any number of threads.
+TEST(MatMulTest, BatchEqualsOneMatMulPerJob) {
+  for (const int64_t n : {1, 3, 20}) {
+    SCOPED_TRACE("n=" + std::to_string(n));
+    const int64_t cols = 256, wide = 512;
+    const auto x = RandomValues(n * cols, 31), x_wide = RandomValues(n * wide, 32);
+    struct Spec {
+      int64_t rows, cols;
+      WeightFormat format;
+      bool wide_input, bias;
+    };
+    const Spec specs[] = {{40, cols, WeightFormat::kQ8_0, false, true},
+                          {8, cols, WeightFormat::kQ8_0, false, false},
+                          {37, cols, WeightFormat::kQ4_0, false, true},
+                          {64, cols, WeightFormat::kF32, false, false},
+                          {5, wide, WeightFormat::kQ4_PC, true, false},
+                          {48, wide, WeightFormat::kBF16, true, true}};
+    std::vector<WeightMatrix> weights;
+    std::vector<std::vector<float>> biases;
+    for (size_t k = 0; k < std::size(specs); ++k) {
+      const auto values = RandomValues(specs[k].rows * specs[k].cols, 40 + k);
+      weights.push_back(*QuantizeWeights(values.data(), specs[k].rows, specs[k].cols, specs[k].format));
+      biases.push_back(RandomValues(specs[k].rows, 50 + k));
+    }
+    for (int threads : {1, 3}) {
+      ThreadPool pool(threads);
+      std::vector<std::vector<float>> alone(std::size(specs)), batched(std::size(specs));
+      std::vector<MatMulJob> jobs;
+      for (size_t k = 0; k < std::size(specs); ++k) {
+        const float* in = specs[k].wide_input ? x_wide.data() : x.data();
+        const float* bias = specs[k].bias ? biases[k].data() : nullptr;
+        alone[k].assign(n * specs[k].rows, NAN);
+        batched[k].assign(n * specs[k].rows, NAN);
+        MatMul(in, n, weights[k], bias, alone[k].data(), pool);
+        jobs.push_back({in, n, &weights[k], bias, batched[k].data()});
+      }
+      MatMulBatch(jobs, pool);
+      for (size_t k = 0; k < std::size(specs); ++k) EXPECT_EQ(batched[k], alone[k]) << "job " << k;
+    }
+  }
+}
+
 TEST(MatMulTest, ThreadCountDoesNotChangeResults) {
   for (const int64_t n : {6, 20}) {
   const int64_t rows = 77, cols = 256;
