@@ -70,6 +70,29 @@ TEST(CliTest, LogitsAndGreedyGenerationMatchTransformersOnEveryFixture) {
     EXPECT_LT(MaxAbsDiff(*got->Find("logits"), *ref->Find("base.logits.2")), 1e-4f);
     EXPECT_LT(MaxAbsDiff(*got->Find("final_hidden"), *ref->Find("base.final_hidden.2")), 1e-4f);
 
+    // Eight streams forked from the prompt: each stream's logits are the
+    // reference's last row, and the prompt is encoded once.
+    const std::string forked = test::MakeTempDir("er-cli") + "/forked.safetensors";
+    r = test::RunCommand(Cli("logits --model " + Fixture(name) + "/model --ids '" + ids +
+                             "' --parallel 8 --out " + forked));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const int64_t length = ref->Find("input_ids.2")->shape.back();
+    EXPECT_NE(r.output.find("prompt tokens encoded: " + std::to_string(length - 1) + ","),
+              std::string::npos) << r.output;
+    auto streams = SafetensorsFile::Open(forked);
+    ASSERT_TRUE(streams.ok());
+    EXPECT_LT(MaxAbsDiff(*streams->Find("logits"), *ref->Find("base.logits.2")), 1e-4f);
+    const SafetensorsTensor* each = streams->Find("stream_logits");
+    ASSERT_NE(each, nullptr);
+    ASSERT_EQ(each->shape[0], 8);
+    const int64_t vocab = each->shape[1];
+    std::vector<float> row0(vocab), row(vocab);
+    std::memcpy(row0.data(), each->data.data(), vocab * 4);
+    for (int64_t s = 1; s < 8; ++s) {
+      std::memcpy(row.data(), each->data.data() + s * vocab * 4, vocab * 4);
+      EXPECT_EQ(row, row0) << "stream " << s;
+    }
+
     r = test::RunCommand(Cli("generate --model " + Fixture(name) + "/model --ids '" + ids +
                              "' -n 20 --greedy --ignore-eos --json"));
     ASSERT_EQ(r.exit_code, 0) << r.output;

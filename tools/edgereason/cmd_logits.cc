@@ -15,13 +15,19 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
     std::string model, ids, out, lora, dtype;
     std::optional<int64_t> lora_start;
     int threads = 1;
+    int parallel = 1;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "logits",
       "Run one forward pass over token ids and write a safetensors file holding F32\n"
       "'logits' [L, vocab] (every position) and 'final_hidden' [hidden] (last position,\n"
-      "after the final norm). Works on model directories without tokenizer files.");
+      "after the final norm). Works on model directories without tokenizer files.\n"
+      "With --parallel N the prompt but its last token is encoded once, forked into N\n"
+      "streams that share its KV cache, and the last token is decoded by all N in one\n"
+      "batch: 'stream_logits' [N, vocab] then holds each stream's logits (all equal to\n"
+      "the last row of 'logits'), and the command prints how many prompt tokens were\n"
+      "encoded and the KV bytes in use.");
   cmd->add_option("--model", opt->model, "Hugging Face model directory")->required();
   cmd->add_option("--ids", opt->ids, "prompt token ids, e.g. \"1 2 3\"")->required();
   cmd->add_option("--out", opt->out, "output .safetensors file (written atomically)")->required();
@@ -30,6 +36,9 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
   cmd->add_option("--lora-start", opt->lora_start,
                   "position where the adapter turns on (earlier positions use base weights)");
   cmd->add_option("--threads,-t", opt->threads, "threads")->capture_default_str();
+  cmd->add_option("--parallel", opt->parallel, "streams forked from the prompt (see above)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   cmd->callback([opt, &exit_code] {
     auto fail = [&](const Status& s) { exit_code.value = Fail("logits", s); };
     auto ids = ParseTokenIds(opt->ids);
@@ -52,20 +61,46 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
     } else if (opt->lora_start) {
       return fail(InvalidArgument("--lora-start needs --lora"));
     }
-    ForwardOutput out;
-    Status st = (*engine)->Prefill(seq, *ids, /*all_logits=*/true, &out);
-    if (!st.ok()) return fail(st);
     const int64_t L = static_cast<int64_t>(ids->size());
     const int64_t V = (*model)->config().vocab_size, H = (*model)->config().hidden_size;
     auto bytes = [](const std::vector<float>& v, size_t offset, size_t count) {
       return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v.data() + offset),
                                       count * sizeof(float));
     };
+    ForwardOutput out;
+    if (opt->parallel == 1) {
+      Status st = (*engine)->Prefill(seq, *ids, /*all_logits=*/true, &out);
+      if (!st.ok()) return fail(st);
+      st = WriteSafetensors(opt->out,
+                            {{"logits", DType::kF32, {L, V}, bytes(out.logits, 0, L * V)},
+                             {"final_hidden", DType::kF32, {H}, bytes(out.final_hidden, (L - 1) * H, H)}},
+                            {{"format", "pt"}});
+      if (!st.ok()) return fail(st);
+      return;
+    }
+    if (L < 2) return fail(InvalidArgument("--parallel needs at least two prompt ids (a prompt to share and a token to decode)"));
+    // The shared prompt once, then its last token decoded by every stream.
+    Status st = (*engine)->Prefill(seq, std::span<const int32_t>(*ids).first(L - 1), true, &out);
+    if (!st.ok()) return fail(st);
+    std::vector<float> logits(out.logits.begin(), out.logits.end());
+    auto children = (*engine)->Fork(seq, opt->parallel - 1);
+    if (!children.ok()) return fail(children.status());
+    std::vector<TokenRow> rows;
+    rows.push_back({seq, static_cast<int32_t>(L - 1), ids->back(), true});
+    for (int32_t child : *children) rows.push_back({child, static_cast<int32_t>(L - 1), ids->back(), true});
+    st = (*engine)->Decode(rows, &out);
+    if (!st.ok()) return fail(st);
+    logits.insert(logits.end(), out.logits.begin(), out.logits.begin() + V);
+    const int64_t N = opt->parallel;
     st = WriteSafetensors(opt->out,
-                          {{"logits", DType::kF32, {L, V}, bytes(out.logits, 0, L * V)},
-                           {"final_hidden", DType::kF32, {H}, bytes(out.final_hidden, (L - 1) * H, H)}},
+                          {{"logits", DType::kF32, {L, V}, bytes(logits, 0, L * V)},
+                           {"final_hidden", DType::kF32, {H}, bytes(out.final_hidden, 0, H)},
+                           {"stream_logits", DType::kF32, {N, V}, bytes(out.logits, 0, N * V)}},
                           {{"format", "pt"}});
     if (!st.ok()) return fail(st);
+    std::cout << "streams: " << N << ", prompt tokens encoded: "
+              << (*engine)->counters().prompt_tokens_encoded
+              << ", KV bytes in use: " << (*engine)->kv_cache().BytesInUse() << "\n";
   });
 }
 
