@@ -81,15 +81,15 @@ double WorldGenerator::UniformReal() { return static_cast<double>(NextU64() >> 1
 // as distilled traces are, with terse traces still drawn now and then.
 double WorldGenerator::Verbosity() { return 0.2 + 0.8 * std::sqrt(UniformReal()); }
 
-WorldProblem WorldGenerator::Next(int difficulty, WorldSplit split) {
+WorldProblem WorldGenerator::Next(int difficulty, WorldSplit split, int chat_task) {
   for (;;) {
-    WorldProblem p = Draw(difficulty);
+    WorldProblem p = Draw(difficulty, chat_task);
     if (InTestSplit(p.problem) == (split == WorldSplit::kTest)) return p;
   }
 }
 
-WorldProblem WorldGenerator::Draw(int difficulty) {
-  return difficulty == 0 ? Chat() : Arithmetic(difficulty);
+WorldProblem WorldGenerator::Draw(int difficulty, int chat_task) {
+  return difficulty == 0 ? Chat(chat_task) : Arithmetic(difficulty);
 }
 
 namespace {
@@ -223,13 +223,14 @@ WorldProblem WorldGenerator::Arithmetic(int operations) {
   return p;
 }
 
-WorldProblem WorldGenerator::Chat() {
+WorldProblem WorldGenerator::Chat(int task) {
   WorldProblem p;
   p.difficulty = 0;
+  if (task < 0) task = Uniform(0, 3);
   const double v = Verbosity();
   auto maybe = [&](double prob) { return UniformReal() < prob; };
   std::vector<std::string> lines;
-  switch (Uniform(0, 3)) {
+  switch (task) {
     case 0: {
       const std::string n = RandomNumber(*this);
       p.task = "copy";
@@ -307,6 +308,19 @@ WorldProblem WorldGenerator::Chat() {
   return p;
 }
 
+namespace {
+
+// The chat task index of WorldGenerator::Next for a task name; -1 for arithmetic.
+int ChatTaskIndex(const std::string& task) {
+  static constexpr std::array<const char*, 4> kTasks = {"copy", "reverse", "weekday", "echo"};
+  for (size_t i = 0; i < kTasks.size(); ++i) {
+    if (task == kTasks[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace
+
 Status WriteWorld(const WorldOptions& o, int64_t* rows) {
   if (o.split != "train" && o.split != "test") {
     return InvalidArgument("world: --split must be train or test, not '" + o.split + "'");
@@ -342,8 +356,12 @@ Status WriteWorld(const WorldOptions& o, int64_t* rows) {
   std::unordered_set<std::string> seen;
   for (int difficulty : plan) {
     WorldProblem p = g.Next(difficulty, split);
+    // A repeat is redrawn from the same task, so tasks with few distinct
+    // problems (weekday: a few dozen) keep their share, repeating once
+    // exhausted, instead of being replaced by other tasks.
+    const int chat_task = ChatTaskIndex(p.task);
     for (int attempt = 0; o.unique && seen.contains(p.problem) && attempt < 200; ++attempt) {
-      p = g.Next(difficulty, split);
+      p = g.Next(difficulty, split, chat_task);
     }
     seen.insert(p.problem);
     nlohmann::ordered_json row;

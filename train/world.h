@@ -46,8 +46,10 @@ class WorldGenerator {
  public:
   explicit WorldGenerator(uint64_t seed) : state_(seed ^ 0x9e3779b97f4a7c15ULL) {}
 
-  // One problem of `difficulty` (0..6) from `split`.
-  WorldProblem Next(int difficulty, WorldSplit split);
+  // One problem of `difficulty` (0..6) from `split`. For difficulty 0,
+  // `chat_task` (0 copy, 1 reverse, 2 weekday, 3 echo) picks the task; -1
+  // draws one uniformly.
+  WorldProblem Next(int difficulty, WorldSplit split, int chat_task = -1);
 
   // A uniform integer in [lo, hi].
   int Uniform(int lo, int hi);
@@ -55,8 +57,8 @@ class WorldGenerator {
   double Verbosity();
 
  private:
-  WorldProblem Draw(int difficulty);
-  WorldProblem Chat();
+  WorldProblem Draw(int difficulty, int chat_task);
+  WorldProblem Chat(int task);
   WorldProblem Arithmetic(int operations);
   uint64_t NextU64();
 

@@ -96,6 +96,25 @@ TEST(TrainWorld, SplitsNeverShareAProblemWhateverTheSeeds) {
   }
 }
 
+// Redrawing repeats keeps every chat task's share: the weekday task has only
+// a few dozen distinct problems, so in a large file it must repeat rather
+// than give way to the other tasks.
+TEST(TrainWorld, EveryChatTaskKeepsItsShareInLargeFiles) {
+  const std::string dir = test::MakeTempDir("world");
+  WorldOptions o;
+  o.count = 2000;
+  o.split = "train";
+  o.format = "problems";
+  o.difficulties = {0};
+  std::map<std::string, int> per_task;
+  for (const auto& row : Rows(Write(dir, "chat.jsonl", o))) ++per_task[row["task"].get<std::string>()];
+  ASSERT_EQ(per_task.size(), 4u);
+  for (const auto& [task, n] : per_task) {
+    EXPECT_GT(n, 2000 / 4 * 0.8) << task;
+    EXPECT_LT(n, 2000 / 4 * 1.2) << task;
+  }
+}
+
 TEST(TrainWorld, ASeedAlwaysWritesTheSameBytes) {
   const std::string dir = test::MakeTempDir("world");
   WorldOptions o;
