@@ -268,6 +268,9 @@ int RunCli(int argc, char** argv) {
                        "checkpoints (adapter, optimizer, step, sampler state) go here, atomically");
   grpo_cmd->add_option("--save-every", grpo.save_every, "checkpoint every K steps (and at the end)");
   grpo_cmd->add_flag("--resume", grpo.resume, "continue from --checkpoint-dir when it holds a checkpoint");
+  grpo_cmd->add_option("--nproc", nproc,
+                       "data-parallel processes on this machine: each generates its share of the "
+                       "step's prompts, gradients are summed (Gloo all-reduce)");
 
   try {
     app.parse(argc, argv);

@@ -52,34 +52,61 @@ Result<std::unique_ptr<Communicator>> Communicator::FromEnvironment() {
     return InvalidArgument("EDGEREASON_RANK " + std::to_string(comm->rank_) +
                            " is not below EDGEREASON_WORLD_SIZE " + std::to_string(comm->world_size_));
   }
-  Status st = CatchTorch("setting up the Gloo process group", [&]() -> Status {
-    auto group = std::make_unique<Group>();
+  c10::intrusive_ptr<c10d::Store> store;
+  Status st = CatchTorch("setting up the rendezvous store", [&]() -> Status {
     const std::string file = Env("EDGEREASON_STORE_FILE");
     if (!file.empty()) {
-      group->store = c10::make_intrusive<c10d::FileStore>(file, comm->world_size_);
-    } else {
-      const std::string addr = Env("EDGEREASON_MASTER_ADDR");
-      if (addr.empty()) {
-        return InvalidArgument("a data-parallel rank needs EDGEREASON_STORE_FILE or EDGEREASON_MASTER_ADDR");
-      }
-      ER_ASSIGN_OR_RETURN(int port, EnvInt("EDGEREASON_MASTER_PORT", 29500));
-      c10d::TCPStoreOptions opts;
-      opts.port = static_cast<uint16_t>(port);
-      opts.isServer = comm->rank_ == 0;
-      opts.numWorkers = comm->world_size_;
-      group->store = c10::make_intrusive<c10d::TCPStore>(addr, opts);
+      store = c10::make_intrusive<c10d::FileStore>(file, comm->world_size_);
+      return Status::Ok();
     }
+    const std::string addr = Env("EDGEREASON_MASTER_ADDR");
+    if (addr.empty()) {
+      return InvalidArgument("a data-parallel rank needs EDGEREASON_STORE_FILE or EDGEREASON_MASTER_ADDR");
+    }
+    ER_ASSIGN_OR_RETURN(int port, EnvInt("EDGEREASON_MASTER_PORT", 29500));
+    c10d::TCPStoreOptions opts;
+    opts.port = static_cast<uint16_t>(port);
+    opts.isServer = comm->rank_ == 0;
+    opts.numWorkers = comm->world_size_;
+    store = c10::make_intrusive<c10d::TCPStore>(addr, opts);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  ER_RETURN_IF_ERROR(comm->Join(store));
+  return comm;
+}
+
+Result<std::unique_ptr<Communicator>> Communicator::Create(int rank, int world_size,
+                                                           const std::string& store_file) {
+  if (world_size < 1 || rank < 0 || rank >= world_size) {
+    return InvalidArgument("data parallel: rank " + std::to_string(rank) + " of " +
+                           std::to_string(world_size) + " is not a valid place");
+  }
+  auto comm = std::unique_ptr<Communicator>(new Communicator());
+  comm->rank_ = rank;
+  comm->world_size_ = world_size;
+  if (world_size == 1) return comm;
+  c10::intrusive_ptr<c10d::Store> store;
+  ER_RETURN_IF_ERROR(CatchTorch("opening the rendezvous file", [&] {
+    store = c10::make_intrusive<c10d::FileStore>(store_file, world_size);
+    return Status::Ok();
+  }));
+  ER_RETURN_IF_ERROR(comm->Join(store));
+  return comm;
+}
+
+Status Communicator::Join(c10::intrusive_ptr<c10d::Store> store) {
+  return CatchTorch("setting up the Gloo process group", [&]() -> Status {
+    auto group = std::make_unique<Group>();
+    group->store = std::move(store);
     auto options = c10d::ProcessGroupGloo::Options::create();
     std::string iface = Env("EDGEREASON_GLOO_IFACE_ADDR");
     if (iface.empty()) iface = "127.0.0.1";
     options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(iface));
-    group->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(group->store, comm->rank_,
-                                                            comm->world_size_, options);
-    comm->group_ = std::move(group);
+    group->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(group->store, rank_, world_size_, options);
+    group_ = std::move(group);
     return Status::Ok();
   });
-  if (!st.ok()) return st;
-  return comm;
 }
 
 Status Communicator::AllReduceSum(const std::vector<torch::Tensor>& tensors) {

@@ -12,6 +12,7 @@
 // `--nproc N` on one machine sets these and starts N copies of the command
 // (LaunchLocalWorkers); docs/training.md shows the multi-machine form.
 #pragma once
+#include <torch/csrc/distributed/c10d/Store.hpp>
 #include <torch/types.h>
 
 #include <memory>
@@ -27,17 +28,23 @@ class Communicator {
   // From the environment; a single-process communicator when
   // EDGEREASON_WORLD_SIZE is unset or 1.
   static Result<std::unique_ptr<Communicator>> FromEnvironment();
+  // Rank `rank` of `world_size` meeting through the file `store_file` (one
+  // machine); the ranks may also be threads of one process (tests).
+  static Result<std::unique_ptr<Communicator>> Create(int rank, int world_size,
+                                                      const std::string& store_file);
   ~Communicator();
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
   bool is_main() const { return rank_ == 0; }
-  // Sums `tensors` (f32) across ranks in place, as one flat buffer.
+  // Sums `tensors` (all of one dtype) across ranks in place, as one flat buffer.
   Status AllReduceSum(const std::vector<torch::Tensor>& tensors);
   Status Barrier();
 
  private:
   struct Group;
   Communicator() = default;
+  // Joins the Gloo group of world_size_ ranks through `store`.
+  Status Join(c10::intrusive_ptr<c10d::Store> store);
   int rank_ = 0;
   int world_size_ = 1;
   std::unique_ptr<Group> group_;

@@ -46,6 +46,12 @@ Result<std::unique_ptr<GrpoTrainer>> GrpoTrainer::Create(const GrpoOptions& o) {
   }
   std::unique_ptr<GrpoTrainer> t(new GrpoTrainer());
   t->o_ = o;
+  if (o.communicator != nullptr) {
+    t->comm_ = o.communicator;
+  } else {
+    ER_ASSIGN_OR_RETURN(t->own_communicator_, Communicator::FromEnvironment());
+    t->comm_ = t->own_communicator_.get();
+  }
   if (o.threads > 0) torch::set_num_threads(o.threads);
   LoadReport report;
   ER_ASSIGN_OR_RETURN(t->rows_, LoadProblemsJsonl(o.data_path, o.skip_bad_rows, &report));
@@ -66,7 +72,8 @@ Result<std::unique_ptr<GrpoTrainer>> GrpoTrainer::Create(const GrpoOptions& o) {
   } else {
     // A fresh adapter (B = 0: the base model); written once so the runtime can load it.
     ER_ASSIGN_OR_RETURN(t->lora_, LoraWeights::Create(t->model_.config(), o.lora, o.seed));
-    ER_RETURN_IF_ERROR(t->lora_.Save(o.out_dir));
+    if (t->comm_->is_main()) ER_RETURN_IF_ERROR(t->lora_.Save(o.out_dir));  // the same on every rank
+    ER_RETURN_IF_ERROR(t->comm_->Barrier());
     ER_ASSIGN_OR_RETURN(t->runtime_adapter_, LoraAdapter::Load(o.out_dir, t->runtime_model_->adapter_shape()));
   }
   t->lora_.set_dropout(0.0);  // ρ must compare the same function of the weights
@@ -111,6 +118,8 @@ Result<GrpoStepLog> GrpoTrainer::Step() {
     budget.preamble_template = o_.preamble_template;
     budget.cap = o_.buckets[rng_() % o_.buckets.size()];
     const int64_t bucket = BudgetBucket(budget, budget.cap);
+    // Every rank draws every prompt (the sampler stays in step) and keeps its share.
+    if (p % comm_->world_size() != comm_->rank()) continue;
 
     std::vector<ChatMessage> messages;
     if (!o_.system_prompt.empty()) messages.push_back({"system", o_.system_prompt});
@@ -144,20 +153,32 @@ Result<GrpoStepLog> GrpoTrainer::Step() {
     }
     log.reward += std::accumulate(rewards.begin(), rewards.end(), 0.0);
     r.advantages = GroupAdvantages(rewards);
-    ++log.groups;
     if (!r.advantages.empty()) kept.push_back(std::move(r));
   }
+  // Step totals over every rank.
+  int64_t sequences = 0;
+  for (const Rollout& r : kept) sequences += static_cast<int64_t>(r.generated.size());
+  double totals[] = {log.reward, correct, over, length, static_cast<double>(kept.size()),
+                     static_cast<double>(sequences)};
+  ER_RETURN_IF_ERROR(CatchTorch("grpo step totals", [&] {
+    torch::Tensor t = torch::from_blob(totals, {6}, torch::kFloat64).clone();
+    ER_RETURN_IF_ERROR(comm_->AllReduceSum({t}));
+    for (int i = 0; i < 6; ++i) totals[i] = t[i].item<double>();
+    return Status::Ok();
+  }));
+  log.groups = o_.prompts_per_step;
   log.rollouts = static_cast<int64_t>(o_.prompts_per_step) * o_.group;
   const double n = static_cast<double>(log.rollouts);
-  log.reward /= n;
-  log.accuracy = correct / n;
-  log.over_budget = over / n;
-  log.mean_length = length / n;
-  log.groups_kept = static_cast<int64_t>(kept.size());
+  log.reward = totals[0] / n;
+  log.accuracy = totals[1] / n;
+  log.over_budget = totals[2] / n;
+  log.mean_length = totals[3] / n;
+  log.groups_kept = static_cast<int64_t>(totals[4]);
+  sequences = static_cast<int64_t>(totals[5]);
   log.rollout_seconds = SecondsSince(start);
   const auto update_start = std::chrono::steady_clock::now();
-  if (!kept.empty()) {
-    ER_RETURN_IF_ERROR(CatchTorch("grpo update", [&] { return Update(kept, log); }));
+  if (sequences > 0) {  // every rank updates, with or without groups of its own
+    ER_RETURN_IF_ERROR(CatchTorch("grpo update", [&] { return Update(kept, sequences, log); }));
     ER_RETURN_IF_ERROR(RefreshRuntimeAdapter());
   }
   log.update_seconds = SecondsSince(update_start);
@@ -218,7 +239,7 @@ Status GrpoTrainer::Resume(const std::string& dir) {
   return RefreshRuntimeAdapter();
 }
 
-Status GrpoTrainer::Update(std::vector<Rollout>& groups, GrpoStepLog& log) {
+Status GrpoTrainer::Update(std::vector<Rollout>& groups, int64_t sequences, GrpoStepLog& log) {
   // Per group: ids [G, T] right-padded, the adapter mask [G, T] (on from the
   // preamble), generated-token targets at positions P..T-1.
   struct Batch {
@@ -226,7 +247,6 @@ Status GrpoTrainer::Update(std::vector<Rollout>& groups, GrpoStepLog& log) {
     int64_t prompt = 0;
   };
   std::vector<Batch> batches;
-  int64_t sequences = 0;
   for (const Rollout& r : groups) {
     Batch b;
     b.prompt = static_cast<int64_t>(r.prompt.size());
@@ -244,7 +264,6 @@ Status GrpoTrainer::Update(std::vector<Rollout>& groups, GrpoStepLog& log) {
     }
     b.adapter_mask = (torch::arange(T).unsqueeze(0) >= r.adapter_start).to(torch::kFloat32).expand({G, T});
     b.advantages = torch::tensor(r.advantages, torch::kFloat64).to(torch::kFloat32).unsqueeze(1);  // [G, 1]
-    sequences += G;
     batches.push_back(std::move(b));
   }
   // Log-probabilities [G, Lmax] of the generated tokens under `lora`.
@@ -282,6 +301,19 @@ Status GrpoTrainer::Update(std::vector<Rollout>& groups, GrpoStepLog& log) {
       clipped += (((ratio - 1).abs() > o_.clip_eps).to(torch::kFloat32) * b.token_mask).sum().item<double>();
       tokens += b.token_mask.sum().item<double>();
     }
+    // The loss is normalised by every rank's rollouts, so summing the ranks'
+    // gradients gives the single-process gradient of the whole step.
+    std::vector<torch::Tensor> grads;
+    for (const torch::Tensor& p : params) {
+      torch::Tensor g = p.mutable_grad();
+      if (!g.defined()) p.mutable_grad() = g = torch::zeros_like(p);  // a rank with no kept group
+      grads.push_back(g);
+    }
+    ER_RETURN_IF_ERROR(comm_->AllReduceSum(grads));
+    torch::Tensor stats = torch::tensor({loss_sum, kl_sum, clipped, tokens}, torch::kFloat64);
+    ER_RETURN_IF_ERROR(comm_->AllReduceSum({stats}));
+    loss_sum = stats[0].item<double>(), kl_sum = stats[1].item<double>();
+    clipped = stats[2].item<double>(), tokens = stats[3].item<double>();
     if (o_.clip_norm > 0) torch::nn::utils::clip_grad_norm_(params, o_.clip_norm);
     optimizer_->step();
     log.loss = loss_sum;
@@ -293,8 +325,10 @@ Status GrpoTrainer::Update(std::vector<Rollout>& groups, GrpoStepLog& log) {
 
 Status RunGrpo(const GrpoOptions& o) {
   ER_ASSIGN_OR_RETURN(std::unique_ptr<GrpoTrainer> t, GrpoTrainer::Create(o));
+  // Only the first rank writes logs, checkpoints and the adapter.
+  const bool main = t->communicator().is_main();
   std::ofstream log_file;
-  if (!o.log_path.empty()) {
+  if (main && !o.log_path.empty()) {
     log_file.open(o.log_path, std::ios::app);
     if (!log_file) return InvalidArgument("--log " + o.log_path + ": cannot open");
   }
@@ -308,15 +342,16 @@ Status RunGrpo(const GrpoOptions& o) {
     if (log_file) log_file << j.dump() << "\n" << std::flush;
     if (first.empty()) first = j;
     last = j;
-    if (checkpoints && ((o.save_every > 0 && step.step % o.save_every == 0) || step.step == o.steps)) {
+    if (main && checkpoints && ((o.save_every > 0 && step.step % o.save_every == 0) || step.step == o.steps)) {
       ER_RETURN_IF_ERROR(t->Save(o.checkpoint_dir));
     }
-    if (o.progress) {
+    if (main && o.progress) {
       std::fprintf(stderr, "\rstep %lld/%lld reward %.3f acc %.3f len %.0f over %.2f kl %.2e",
                    (long long)step.step, (long long)o.steps, step.reward, step.accuracy,
                    step.mean_length, step.over_budget, step.kl);
     }
   }
+  if (!main) return Status::Ok();
   if (o.progress) std::fprintf(stderr, "\n");
   ER_RETURN_IF_ERROR(t->lora().Save(o.out_dir));
   if (o.json) {

@@ -33,6 +33,7 @@
 #include "model/model.h"
 #include "runtime/engine.h"
 #include "train/data.h"
+#include "train/distributed.h"
 #include "train/grpo_reward.h"
 #include "train/lora.h"
 #include "train/model.h"
@@ -66,6 +67,10 @@ struct GrpoOptions {
   bool resume = false;          // continue from checkpoint_dir when it holds one
   bool skip_bad_rows = false;
   bool json = false, progress = true;
+  // Data parallel: the rank this trainer is; null means from the environment
+  // (`--nproc`). The step's prompts are dealt out across ranks, each rank
+  // generates and scores its own groups, and the gradients are summed.
+  class Communicator* communicator = nullptr;
   // Replaces the answer checker when set (tests): is `text` a correct answer to `row`?
   std::function<bool(const ProblemRow& row, const std::string& text)> correctness;
 };
@@ -98,14 +103,18 @@ class GrpoTrainer {
   const TorchModel& model() const { return model_; }
   const LoraWeights& lora() const { return lora_; }
   const TextCodec& codec() const { return codec_; }
+  const Communicator& communicator() const { return *comm_; }
 
  private:
   struct Rollout;
   GrpoTrainer() = default;
-  Status Update(std::vector<Rollout>& rollouts, GrpoStepLog& log);
+  // `sequences`: rollouts of the kept groups on every rank (the loss's normaliser).
+  Status Update(std::vector<Rollout>& rollouts, int64_t sequences, GrpoStepLog& log);
   Status RefreshRuntimeAdapter();
 
   GrpoOptions o_;
+  std::unique_ptr<Communicator> own_communicator_;
+  Communicator* comm_ = nullptr;
   TorchModel model_;
   LoraWeights lora_, ref_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
