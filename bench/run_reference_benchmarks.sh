@@ -23,8 +23,12 @@ for dtype in bf16 q8_0 q4_0 q4_pc; do
   run $cli bench --model "$out/$dtype" --threads "$threads" -p 512 -n 128 --reps 5 --roofline
 done
 for dtype in q8_0 q4_0; do
-  run $cli bench --model "$out/$dtype" --threads "$threads" -p 512 -n 128 --reps 3 --depth 4096
+  # f16 is llama.cpp's default cache type; int8 is the paper's KV8.
+  for kv in f16 int8; do
+    run $cli bench --model "$out/$dtype" --threads "$threads" -p 512 -n 128 --reps 3 --depth 4096 \
+        --kv-dtype "$kv"
+  done
   run $cli bench --model "$out/$dtype" --threads "$threads" -p 256 -n 128 --reps 3 \
-      --parallel 1,2,4,8,16 --lora "$out/lora64"
+      --parallel 1,2,4,8,16 --lora "$out/lora64" --lora-dtype q8_0
 done
 echo "wrote $results" >&2
