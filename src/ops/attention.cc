@@ -77,8 +77,8 @@ HWY_INLINE float ScalarF32(const typename KvStored<kE>::T* p) {
 // four full horizontal reductions.
 template <int64_t N, class D>
 HWY_INLINE void SumsOfLanes(D d, const hn::Vec<D> (&acc)[N], float* dots) {
-  using V = hn::Vec<D>;
 #if HWY_TARGET != HWY_SCALAR
+  using V = hn::Vec<D>;
   constexpr size_t kLanes = hn::MaxLanes(D());
   if constexpr (kLanes >= 4 && kLanes <= 16) {
     const hn::Repartition<uint64_t, D> d64;
@@ -344,15 +344,19 @@ namespace {
 // Element e (of kv_dim) of position p's key or value as f32, int8 scale applied.
 float ReferenceElement(const KvSpan& kv, bool key, int64_t p, int64_t e, int64_t kv_dim,
                        int64_t head_dim) {
-  const int64_t slot = p % kv.block_size;
-  const void* block = (key ? kv.key_blocks : kv.value_blocks)[p / kv.block_size];
+  const int64_t block_index = p / kv.block_size, slot = p % kv.block_size;
+  // Two steps, not (key ? a : b)[i]: GCC 12 with -fsanitize=address,undefined
+  // at -O2 indexed the wrong array in that form (the keys' at a wrong block).
+  const void* const* blocks = key ? kv.key_blocks : kv.value_blocks;
+  const void* block = blocks[block_index];
   const int64_t index = (e / head_dim * kv.block_size + slot) * head_dim + e % head_dim;
   switch (kv.element) {
     case KvElement::kF32: return static_cast<const float*>(block)[index];
     case KvElement::kF16: return F16ToF32(static_cast<const uint16_t*>(block)[index]);
     case KvElement::kBF16: return BF16ToF32(static_cast<const uint16_t*>(block)[index]);
     case KvElement::kInt8: {
-      const float* scales = (key ? kv.key_scale_blocks : kv.value_scale_blocks)[p / kv.block_size];
+      const float* const* scale_blocks = key ? kv.key_scale_blocks : kv.value_scale_blocks;
+      const float* scales = scale_blocks[block_index];
       const int64_t num_kv_heads = kv_dim / head_dim;
       return static_cast<float>(static_cast<const int8_t*>(block)[index]) *
              scales[slot * num_kv_heads + e / head_dim];

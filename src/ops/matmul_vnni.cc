@@ -147,14 +147,30 @@ void Prepare(const QuantizedActivations& xq, int64_t n, WeightFormat format, __m
   }
 }
 
+// [Σ lanes of a, of b, of c, of d]: in-lane interleaves leave each 128-bit
+// block holding partial sums of all four, then the blocks are added — about
+// half the work of four separate reductions, which matters for short rows.
+inline __m128 SumsOfFour(__m512 a, __m512 b, __m512 c, __m512 d) {
+  const __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+  const __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+  const __m512d ab64 = _mm512_castps_pd(ab), cd64 = _mm512_castps_pd(cd);
+  const __m512 s = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(ab64, cd64)),
+                                 _mm512_castpd_ps(_mm512_unpackhi_pd(ab64, cd64)));
+  const __m256 s256 = _mm256_add_ps(_mm512_castps512_ps256(s), _mm512_extractf32x8_ps(s, 1));
+  return _mm_add_ps(_mm256_castps256_ps128(s256), _mm256_extractf128_ps(s256, 1));
+}
+
 // Bytes of weight rows to have in flight ahead of the loads: at ~20 GB/s per
 // core this covers a few hundred nanoseconds of memory latency.
 constexpr int64_t kPrefetchAheadBytes = 8192;
 
 // One GEMV step (four blocks) of a tile: R weight rows × I activation rows.
 // kFull: all four blocks present (no masks); only a row's last step can be
-// partial. Kept inline so the accumulators stay in registers.
-template <WeightFormat kFormat, int R, int I, bool kFull>
+// partial. kHalf (q8 only): at most two blocks, all in the first 64-byte
+// vector, so the second is skipped — LoRA B matrices have rows of rank 64
+// and are nothing but such steps. Kept inline so the accumulators stay in
+// registers.
+template <WeightFormat kFormat, int R, int I, bool kFull, bool kHalf = false>
 HWY_INLINE void GemvStep(const uint8_t* const (&row)[R], const uint16_t* const (&scale)[R],
                          const __m512i* const (&x)[I], int64_t g, int64_t m,
                          __m512 (&acc)[R][I]) {
@@ -170,13 +186,15 @@ HWY_INLINE void GemvStep(const uint8_t* const (&row)[R], const uint16_t* const (
     const uint8_t* p = row[r] + g * kStepBytes;
     if constexpr (kQ8) {
       wa[r] = kFull ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(ByteMask(bytes), p);
-      wb[r] = kFull ? _mm512_loadu_si512(p + 64)
-                    : _mm512_maskz_loadu_epi8(ByteMask(bytes - 64), p + 64);
       // x + 128 against w, minus 128 · Σw, is the exact signed block product.
       neg_sum[r][0] = _mm512_sub_epi32(_mm512_setzero_si512(),
                                        _mm512_dpbusd_epi32(_mm512_setzero_si512(), flip, wa[r]));
-      neg_sum[r][1] = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                       _mm512_dpbusd_epi32(_mm512_setzero_si512(), flip, wb[r]));
+      if constexpr (!kHalf) {
+        wb[r] = kFull ? _mm512_loadu_si512(p + 64)
+                      : _mm512_maskz_loadu_epi8(ByteMask(bytes - 64), p + 64);
+        neg_sum[r][1] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                         _mm512_dpbusd_epi32(_mm512_setzero_si512(), flip, wb[r]));
+      }
     } else {
       const __m512i v = kFull ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(ByteMask(bytes), p);
       wa[r] = _mm512_and_si512(v, low_nibbles);
@@ -189,7 +207,7 @@ HWY_INLINE void GemvStep(const uint8_t* const (&row)[R], const uint16_t* const (
                              : BlockScales(s, m);
       if constexpr (kQ8) {
         sw[r][0] = _mm512_permutexvar_ps(HalfIndex(0), f);
-        sw[r][1] = _mm512_permutexvar_ps(HalfIndex(2), f);
+        if constexpr (!kHalf) sw[r][1] = _mm512_permutexvar_ps(HalfIndex(2), f);
       } else {
         sw[r][0] = _mm512_permutexvar_ps(QuarterIndex(), f);
       }
@@ -201,9 +219,11 @@ HWY_INLINE void GemvStep(const uint8_t* const (&row)[R], const uint16_t* const (
       const __m512 sx0 = _mm512_castsi512_ps(xs[2]), sx1 = _mm512_castsi512_ps(xs[3]);
       for (int r = 0; r < R; ++r) {
         const __m512i d0 = _mm512_dpbusd_epi32(neg_sum[r][0], xs[0], wa[r]);
-        const __m512i d1 = _mm512_dpbusd_epi32(neg_sum[r][1], xs[1], wb[r]);
         acc[r][i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d0), _mm512_mul_ps(sw[r][0], sx0), acc[r][i]);
-        acc[r][i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d1), _mm512_mul_ps(sw[r][1], sx1), acc[r][i]);
+        if constexpr (!kHalf) {
+          const __m512i d1 = _mm512_dpbusd_epi32(neg_sum[r][1], xs[1], wb[r]);
+          acc[r][i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d1), _mm512_mul_ps(sw[r][1], sx1), acc[r][i]);
+        }
       }
     } else {
       const __m512 sx = _mm512_castsi512_ps(xs[3]);
@@ -250,11 +270,27 @@ void GemvTile(const WeightMatrix& w, const __m512i* prepared, int64_t r0, int64_
     ahead += R * kStepBytes;
     GemvStep<kFormat, R, I, true>(row, scale, x, g, kGroupBlocks, acc);
   }
-  if (full_steps < steps) {
-    GemvStep<kFormat, R, I, false>(row, scale, x, full_steps, nb - full_steps * kGroupBlocks, acc);
+  // The rest of the tile's share of prefetching: short rows (a LoRA B
+  // matrix's 64 columns) have no full step at all.
+  for (int64_t line = full_steps * R * kStepBytes; line < R * row_bytes; line += 64, ahead += 64) {
+    if (ahead < end) _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
   }
-  for (int r = 0; r < R; ++r)
-    for (int i = 0; i < I; ++i) out[r][i] = _mm512_reduce_add_ps(acc[r][i]);
+  const int64_t last = nb - full_steps * kGroupBlocks;  // blocks of a partial last step
+  if (kQ8 && last > 0 && last <= 2) {
+    GemvStep<kFormat, R, I, false, kQ8>(row, scale, x, full_steps, last, acc);
+  } else if (last > 0) {
+    GemvStep<kFormat, R, I, false>(row, scale, x, full_steps, last, acc);
+  }
+  if constexpr (R == 4) {
+    for (int i = 0; i < I; ++i) {
+      alignas(16) float sums[4];
+      _mm_store_ps(sums, SumsOfFour(acc[0][i], acc[1][i], acc[2][i], acc[3][i]));
+      for (int r = 0; r < 4; ++r) out[r][i] = sums[r];
+    }
+  } else {
+    for (int r = 0; r < R; ++r)
+      for (int i = 0; i < I; ++i) out[r][i] = _mm512_reduce_add_ps(acc[r][i]);
+  }
 }
 template <WeightFormat kFormat, int R, int I>
 void GemvStore(const Operands& op, const __m512i* prepared, int64_t r0, int64_t i0) {

@@ -112,7 +112,9 @@ TEST(ReasoningCliTest, EvalWritesResultsSummaryMarkdownAndPlots) {
                         "vote_curves.png", "threshold_sweep.png"}) {
     auto bytes = ReadFile(out + "/" + f);
     ASSERT_TRUE(bytes.ok()) << f;
-    if (std::string(f).ends_with(".png")) EXPECT_EQ(bytes->substr(1, 3), "PNG") << f;
+    if (std::string(f).ends_with(".png")) {
+      EXPECT_EQ(bytes->substr(1, 3), "PNG") << f;
+    }
   }
   // A rerun finds everything done and writes the same records.
   r = test::RunCommand(Cli("eval --bundle " + BundleDir() + " --data " + data +
@@ -123,6 +125,24 @@ TEST(ReasoningCliTest, EvalWritesResultsSummaryMarkdownAndPlots) {
   r = test::RunCommand(Cli("eval --bundle " + BundleDir() + " --data " + data +
                            " --budget 40 --out " + out), true);
   ExpectOneLineError(r, "different evaluation");
+  r = test::RunCommand(Cli("eval --bundle " + BundleDir() + " --data " + data +
+                           " --limit 4 --caps 16,32 --reasoning off --out " + out), true);
+  ExpectOneLineError(r, "different evaluation");
+
+  // With reasoning off only the chat route runs: no reasoning streams are decoded.
+  const std::string off = test::MakeTempDir("er-cli-eval") + "/off";
+  r = test::RunCommand(Cli("eval --bundle " + BundleDir() + " --data " + data +
+                           " --limit 2 --reasoning off --out " + off + " --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream off_results(*ReadFile(off + "/results.jsonl"));
+  int records = 0;
+  for (std::string line; std::getline(off_results, line); ++records) {
+    const auto record = nlohmann::json::parse(line);
+    EXPECT_EQ(record["route"], "chat");
+    EXPECT_TRUE(record.contains("chat"));
+    EXPECT_FALSE(record.contains("reason")) << line;
+  }
+  EXPECT_EQ(records, 2);
 }
 
 TEST(ReasoningCliTest, EvalResumesAfterBeingKilledWithoutLosingOrDuplicatingItems) {

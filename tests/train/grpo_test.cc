@@ -88,6 +88,15 @@ GrpoOptions SmallRun(const Tiny& t) {
   return o;
 }
 
+// SmallRun for `steps` steps writing the adapter to DIR/name and its log to DIR/name.jsonl.
+GrpoOptions NamedRun(const Tiny& t, int64_t steps, const std::string& name) {
+  GrpoOptions o = SmallRun(t);
+  o.steps = steps;
+  o.out_dir = t.dir + "/" + name;
+  o.log_path = t.dir + "/" + name + ".jsonl";
+  return o;
+}
+
 // Last-token logits [vocab] of the runtime with the trainer's adapter on.
 std::vector<float> RuntimeLogits(GrpoTrainer& t, const std::vector<int32_t>& ids) {
   Engine& e = t.engine();
@@ -179,10 +188,7 @@ std::vector<float> AdapterValues(const std::string& dir) {
 
 TEST(TrainGrpo, StoppedAndResumedEqualsUninterrupted) {
   const Tiny tiny = MakeTiny();
-  GrpoOptions straight = SmallRun(tiny);
-  straight.steps = 4;
-  straight.out_dir = tiny.dir + "/straight";
-  straight.log_path = tiny.dir + "/straight.jsonl";
+  const GrpoOptions straight = NamedRun(tiny, 4, "straight");
   testing::internal::CaptureStdout();
   ASSERT_TRUE(RunGrpo(straight).ok());
 
@@ -231,10 +237,7 @@ TEST(TrainGrpo, StoppedAndResumedEqualsUninterrupted) {
 // adapter of one process running the same steps.
 TEST(TrainGrpo, TwoRankDataParallelEqualsOneProcess) {
   const Tiny tiny = MakeTiny();
-  GrpoOptions one = SmallRun(tiny);
-  one.steps = 3;
-  one.out_dir = tiny.dir + "/one";
-  one.log_path = tiny.dir + "/one.jsonl";
+  const GrpoOptions one = NamedRun(tiny, 3, "one");
   testing::internal::CaptureStdout();
   ASSERT_TRUE(RunGrpo(one).ok());
   Status status[2];
@@ -246,10 +249,7 @@ TEST(TrainGrpo, TwoRankDataParallelEqualsOneProcess) {
         status[r] = comm.status();
         return;
       }
-      GrpoOptions o = SmallRun(tiny);
-      o.steps = 3;
-      o.out_dir = tiny.dir + "/two";
-      o.log_path = tiny.dir + "/two.jsonl";
+      GrpoOptions o = NamedRun(tiny, 3, "two");
       o.communicator = comm->get();
       status[r] = RunGrpo(o);
     });

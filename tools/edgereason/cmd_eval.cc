@@ -62,6 +62,7 @@ nlohmann::json RunIdentity(const EvalFlags& f, const Bundle& b, const EvalOption
           {"temperature", c.reason_sampling.greedy ? 0.0f : c.reason_sampling.temperature},
           {"seed", c.reason_sampling.seed},
           {"chat", options.run_chat},
+          {"reasoning", ReasoningModeName(c.mode)},
           {"preamble", c.budget.preamble_template},
           {"user", c.user_template}};
 }
@@ -103,6 +104,9 @@ int RunEval(const EvalFlags& f) {
   EvalOptions options;
   options.caps = *caps;
   options.run_chat = !f.no_chat;
+  // With reasoning off no item takes the reasoning route: running its
+  // streams would only cost time (the switcher sweep needs a run with both).
+  options.run_reason = bundle->config.mode != ReasoningMode::kOff;
   if (!options.run_chat && bundle->config.mode != ReasoningMode::kOn) {
     return fail(InvalidArgument("--no-chat needs --reasoning on"));
   }
