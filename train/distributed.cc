@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -122,6 +123,17 @@ Status Communicator::AllReduceSum(const std::vector<torch::Tensor>& tensors) {
       t.copy_(flat[0].narrow(0, offset, t.numel()).view_as(t));
       offset += t.numel();
     }
+    return Status::Ok();
+  });
+}
+
+Status Communicator::SumAcrossRanks(std::span<double> values) {
+  if (world_size_ <= 1 || values.empty()) return Status::Ok();
+  return CatchTorch("summing across ranks", [&]() -> Status {
+    torch::Tensor t = torch::from_blob(values.data(), {static_cast<int64_t>(values.size())},
+                                       torch::kFloat64).clone();
+    ER_RETURN_IF_ERROR(AllReduceSum({t}));
+    std::copy_n(t.data_ptr<double>(), values.size(), values.data());
     return Status::Ok();
   });
 }

@@ -16,6 +16,7 @@
 #include <torch/types.h>
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ class Communicator {
   bool is_main() const { return rank_ == 0; }
   // Sums `tensors` (all of one dtype) across ranks in place, as one flat buffer.
   Status AllReduceSum(const std::vector<torch::Tensor>& tensors);
+  // Sums each of `values` across ranks in place (step totals for logs and
+  // normalisers), in f64.
+  Status SumAcrossRanks(std::span<double> values);
   Status Barrier();
 
  private:

@@ -160,12 +160,7 @@ Result<GrpoStepLog> GrpoTrainer::Step() {
   for (const Rollout& r : kept) sequences += static_cast<int64_t>(r.generated.size());
   double totals[] = {log.reward, correct, over, length, static_cast<double>(kept.size()),
                      static_cast<double>(sequences)};
-  ER_RETURN_IF_ERROR(CatchTorch("grpo step totals", [&] {
-    torch::Tensor t = torch::from_blob(totals, {6}, torch::kFloat64).clone();
-    ER_RETURN_IF_ERROR(comm_->AllReduceSum({t}));
-    for (int i = 0; i < 6; ++i) totals[i] = t[i].item<double>();
-    return Status::Ok();
-  }));
+  ER_RETURN_IF_ERROR(comm_->SumAcrossRanks(totals));
   log.groups = o_.prompts_per_step;
   log.rollouts = static_cast<int64_t>(o_.prompts_per_step) * o_.group;
   const double n = static_cast<double>(log.rollouts);
@@ -310,10 +305,9 @@ Status GrpoTrainer::Update(std::vector<Rollout>& groups, int64_t sequences, Grpo
       grads.push_back(g);
     }
     ER_RETURN_IF_ERROR(comm_->AllReduceSum(grads));
-    torch::Tensor stats = torch::tensor({loss_sum, kl_sum, clipped, tokens}, torch::kFloat64);
-    ER_RETURN_IF_ERROR(comm_->AllReduceSum({stats}));
-    loss_sum = stats[0].item<double>(), kl_sum = stats[1].item<double>();
-    clipped = stats[2].item<double>(), tokens = stats[3].item<double>();
+    double stats[] = {loss_sum, kl_sum, clipped, tokens};
+    ER_RETURN_IF_ERROR(comm_->SumAcrossRanks(stats));
+    loss_sum = stats[0], kl_sum = stats[1], clipped = stats[2], tokens = stats[3];
     if (o_.clip_norm > 0) torch::nn::utils::clip_grad_norm_(params, o_.clip_norm);
     optimizer_->step();
     log.loss = loss_sum;

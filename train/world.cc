@@ -12,6 +12,9 @@
 namespace edgereason::train {
 namespace {
 
+// The chat tasks, in the order of WorldGenerator::Next's chat_task index.
+constexpr std::array<const char*, 4> kChatTasks = {"copy", "reverse", "weekday", "echo"};
+
 constexpr std::array<const char*, 7> kDays = {"Monday", "Tuesday", "Wednesday", "Thursday",
                                               "Friday", "Saturday", "Sunday"};
 constexpr const char* kTimes = "\xC3\x97";  // ×
@@ -226,14 +229,14 @@ WorldProblem WorldGenerator::Arithmetic(int operations) {
 WorldProblem WorldGenerator::Chat(int task) {
   WorldProblem p;
   p.difficulty = 0;
-  if (task < 0) task = Uniform(0, 3);
+  if (task < 0) task = Uniform(0, static_cast<int>(kChatTasks.size()) - 1);
+  p.task = kChatTasks[task];
   const double v = Verbosity();
   auto maybe = [&](double prob) { return UniformReal() < prob; };
   std::vector<std::string> lines;
   switch (task) {
     case 0: {
       const std::string n = RandomNumber(*this);
-      p.task = "copy";
       p.problem = Fill(Pick(*this, std::array{"Copy this number: {n}", "Repeat exactly: {n}",
                                               "Write the number {n} again."}),
                        "{n}", n);
@@ -249,7 +252,6 @@ WorldProblem WorldGenerator::Chat(int task) {
     case 1: {
       const std::string n = RandomNumber(*this);
       std::string r(n.rbegin(), n.rend());
-      p.task = "reverse";
       p.problem = Fill(Pick(*this, std::array{"Reverse the digits of {n}.", "Write {n} backwards.",
                                               "What is {n} with its digits reversed?"}),
                        "{n}", n);
@@ -267,7 +269,6 @@ WorldProblem WorldGenerator::Chat(int task) {
       const int day = Uniform(0, 6), n = Uniform(1, 3);
       const bool after = Uniform(0, 1) == 1;
       const int answer = ((day + (after ? n : -n)) % 7 + 7) % 7;
-      p.task = "weekday";
       if (n == 1) {
         p.problem = after ? Pick(*this, std::array{"What day comes after {d}?", "Which day follows {d}?"})
                           : Pick(*this, std::array{"What day comes before {d}?", "Which day precedes {d}?"});
@@ -294,7 +295,6 @@ WorldProblem WorldGenerator::Chat(int task) {
       Expr e;
       Build(*this, e, Uniform(1, 99), Uniform(1, 4));
       const std::string text = Render(e, 0);
-      p.task = "echo";
       p.problem = Fill(Pick(*this, std::array{"Echo the expression: {e}", "Repeat this expression: {e}"}),
                        "{e}", text);
       p.answer = text;
@@ -312,9 +312,8 @@ namespace {
 
 // The chat task index of WorldGenerator::Next for a task name; -1 for arithmetic.
 int ChatTaskIndex(const std::string& task) {
-  static constexpr std::array<const char*, 4> kTasks = {"copy", "reverse", "weekday", "echo"};
-  for (size_t i = 0; i < kTasks.size(); ++i) {
-    if (task == kTasks[i]) return static_cast<int>(i);
+  for (size_t i = 0; i < kChatTasks.size(); ++i) {
+    if (task == kChatTasks[i]) return static_cast<int>(i);
   }
   return -1;
 }

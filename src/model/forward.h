@@ -87,7 +87,6 @@ class ForwardPass {
   std::span<const TokenRow> rows_;
   std::span<const LoraAdapter* const> adapters_;
   ThreadPool* pool_ = nullptr;
-  std::vector<int64_t> adapter_rows_;
   // Per adapter: its rows' inputs gathered (when not every row uses it).
   std::vector<std::vector<float>> lora_x_;
   // Per (adapter, slot) product of a Linears call: A x [m, r] and B A x [m, out].

@@ -85,13 +85,11 @@ struct FloatKernel {
     // consumed, so later tiles' rows (decode reads every weight once) arrive
     // from memory before they are needed.
     const int64_t step_bytes = R * lanes * static_cast<int64_t>(sizeof(WeightT));
-    const char* ahead = reinterpret_cast<const char*>(wr + R * cols) + kPrefetchBytes - step_bytes;
-    const char* const end = reinterpret_cast<const char*>(w + rows * cols);
+    const auto* ahead = reinterpret_cast<const uint8_t*>(wr + R * cols) + kPrefetchBytes - step_bytes;
+    const auto* const end = reinterpret_cast<const uint8_t*>(w + rows * cols);
     int64_t k = 0;
     for (; k + lanes <= cols; k += lanes) {
-      for (int64_t line = 0; line < step_bytes; line += 64) {
-        if (ahead + line < end) hwy::Prefetch(ahead + line);
-      }
+      matmul_detail::PrefetchLines(ahead, step_bytes, end);
       ahead += step_bytes;
       V xv[I];
       for (int i = 0; i < I; ++i) xv[i] = hn::LoadU(d, xi + i * cols + k);
@@ -192,7 +190,6 @@ struct QuantKernel {
     VF acc[R][I];
     for (int r = 0; r < R; ++r)
       for (int i = 0; i < I; ++i) acc[r][i] = hn::Zero(df);
-    const int64_t cols = w->cols;
     for (int64_t b = 0; b < nb; ++b) {
       V16 wv[R][kChunksPerBlock];
       for (int r = 0; r < R; ++r)

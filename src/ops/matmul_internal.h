@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "hwy/cache_control.h"
 #include "ops/quantized_activations.h"
 #include "tensor/weight_matrix.h"
 
@@ -18,6 +19,16 @@ struct Operands {
   const float* bias = nullptr;      // [rows] or null
   float* y = nullptr;               // [n, rows]
 };
+
+// Prefetches the 64-byte lines of [p, p + bytes) that lie before `end`, the
+// end of the weights. Decode reads every weight once, so the GEMV kernels keep
+// a cursor a fixed distance past the row tile they read and move it by the
+// bytes each step consumes.
+inline void PrefetchLines(const uint8_t* p, int64_t bytes, const uint8_t* end) {
+  for (int64_t line = 0; line < bytes; line += 64) {
+    if (p + line < end) hwy::Prefetch(p + line);
+  }
+}
 
 // Rows of y per unit of work handed to a thread: the VNNI GEMM packs weight
 // panels of 16 rows, and a thread's share must be worth a wake-up.

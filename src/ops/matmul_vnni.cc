@@ -264,22 +264,20 @@ void GemvTile(const WeightMatrix& w, const __m512i* prepared, int64_t r0, int64_
   for (int r = 0; r < R; ++r)
     for (int i = 0; i < I; ++i) acc[r][i] = _mm512_setzero_ps();
   for (int64_t g = 0; g < full_steps; ++g) {
-    for (int64_t line = 0; line < R * kStepBytes; line += 64) {
-      if (ahead + line < end) _mm_prefetch(reinterpret_cast<const char*>(ahead + line), _MM_HINT_T0);
-    }
+    matmul_detail::PrefetchLines(ahead, R * kStepBytes, end);
     ahead += R * kStepBytes;
     GemvStep<kFormat, R, I, true>(row, scale, x, g, kGroupBlocks, acc);
   }
   // The rest of the tile's share of prefetching: short rows (a LoRA B
   // matrix's 64 columns) have no full step at all.
-  for (int64_t line = full_steps * R * kStepBytes; line < R * row_bytes; line += 64, ahead += 64) {
-    if (ahead < end) _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
-  }
+  matmul_detail::PrefetchLines(ahead, R * (row_bytes - full_steps * kStepBytes), end);
   const int64_t last = nb - full_steps * kGroupBlocks;  // blocks of a partial last step
-  if (kQ8 && last > 0 && last <= 2) {
-    GemvStep<kFormat, R, I, false, kQ8>(row, scale, x, full_steps, last, acc);
-  } else if (last > 0) {
-    GemvStep<kFormat, R, I, false>(row, scale, x, full_steps, last, acc);
+  if (last > 0) {
+    if (kQ8 && last <= 2) {  // kHalf = kQ8: q4 formats never take the half step
+      GemvStep<kFormat, R, I, false, /*kHalf=*/kQ8>(row, scale, x, full_steps, last, acc);
+    } else {
+      GemvStep<kFormat, R, I, false>(row, scale, x, full_steps, last, acc);
+    }
   }
   if constexpr (R == 4) {
     for (int i = 0; i < I; ++i) {
@@ -292,6 +290,7 @@ void GemvTile(const WeightMatrix& w, const __m512i* prepared, int64_t r0, int64_
       for (int i = 0; i < I; ++i) out[r][i] = _mm512_reduce_add_ps(acc[r][i]);
   }
 }
+
 template <WeightFormat kFormat, int R, int I>
 void GemvStore(const Operands& op, const __m512i* prepared, int64_t r0, int64_t i0) {
   float out[R][I];

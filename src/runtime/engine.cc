@@ -135,8 +135,7 @@ Status Engine::Run(std::vector<TokenRow>& rows, const ForwardOptions& options,
   return Status::Ok();
 }
 
-Status Engine::Prefill(int32_t seq, std::span<const int32_t> tokens, bool all_logits,
-                       ForwardOutput* out) {
+Result<int64_t> Engine::PromptStart(int32_t seq, std::span<const int32_t> tokens) const {
   if (tokens.empty()) return InvalidArgument("prefill: the prompt is empty");
   if (!kv_.HasSequence(seq)) return InvalidArgument("prefill: unknown sequence");
   const int64_t start = kv_.Length(seq);
@@ -145,6 +144,21 @@ Status Engine::Prefill(int32_t seq, std::span<const int32_t> tokens, bool all_lo
                       " tokens but the context holds " + std::to_string(context_size_) +
                       (start > 0 ? " (with " + std::to_string(start) + " already cached)" : ""));
   }
+  return start;
+}
+
+void Engine::PromptRows(int32_t seq, int64_t start, std::span<const int32_t> tokens, int64_t begin,
+                        int64_t end, bool all_outputs, std::vector<TokenRow>& rows) {
+  const int64_t total = static_cast<int64_t>(tokens.size());
+  rows.resize(end - begin);
+  for (int64_t i = begin; i < end; ++i) {
+    rows[i - begin] = {seq, static_cast<int32_t>(start + i), tokens[i], all_outputs || i + 1 == total};
+  }
+}
+
+Status Engine::Prefill(int32_t seq, std::span<const int32_t> tokens, bool all_logits,
+                       ForwardOutput* out) {
+  ER_ASSIGN_OR_RETURN(const int64_t start, PromptStart(seq, tokens));
   // Chunks of prefill_chunk_ rows; every chunk's outputs are appended, so the
   // result is that of one call over the whole prompt.
   const int64_t total = static_cast<int64_t>(tokens.size());
@@ -154,10 +168,7 @@ Status Engine::Prefill(int32_t seq, std::span<const int32_t> tokens, bool all_lo
   std::vector<TokenRow> rows;
   for (int64_t begin = 0; begin < total; begin += prefill_chunk_) {
     const int64_t end = std::min(total, begin + prefill_chunk_);
-    rows.resize(end - begin);
-    for (int64_t i = begin; i < end; ++i) {
-      rows[i - begin] = {seq, static_cast<int32_t>(start + i), tokens[i], all_logits || i + 1 == total};
-    }
+    PromptRows(seq, start, tokens, begin, end, all_logits, rows);
     ER_RETURN_IF_ERROR(Run(rows, {}, target));
     counters_.prompt_tokens_encoded += end - begin;
     if (target != out) {
@@ -172,24 +183,14 @@ Status Engine::Prefill(int32_t seq, std::span<const int32_t> tokens, bool all_lo
 Status Engine::PrefillChunked(int32_t seq, std::span<const int32_t> tokens, int64_t chunk_rows,
                               const HiddenChunkCallback& on_chunk,
                               std::vector<float>* last_logits) {
-  if (tokens.empty()) return InvalidArgument("prefill: the prompt is empty");
   if (chunk_rows < 1) return InvalidArgument("prefill: chunk size must be at least 1");
-  if (!kv_.HasSequence(seq)) return InvalidArgument("prefill: unknown sequence");
-  const int64_t start = kv_.Length(seq);
-  if (start + static_cast<int64_t>(tokens.size()) > context_size_) {
-    return OutOfRange("the prompt has " + std::to_string(tokens.size()) +
-                      " tokens but the context holds " + std::to_string(context_size_) +
-                      (start > 0 ? " (with " + std::to_string(start) + " already cached)" : ""));
-  }
+  ER_ASSIGN_OR_RETURN(const int64_t start, PromptStart(seq, tokens));
   ForwardOutput out;
   std::vector<TokenRow> rows;
   const int64_t total = static_cast<int64_t>(tokens.size());
   for (int64_t begin = 0; begin < total; begin += chunk_rows) {
     const int64_t end = std::min(total, begin + chunk_rows);
-    rows.resize(end - begin);
-    for (int64_t i = begin; i < end; ++i) {
-      rows[i - begin] = {seq, static_cast<int32_t>(start + i), tokens[i], /*output=*/true};
-    }
+    PromptRows(seq, start, tokens, begin, end, /*all_outputs=*/true, rows);
     const bool last = end == total;
     ForwardOptions options{.logits = last && last_logits != nullptr,
                            .logits_last_output_only = true};

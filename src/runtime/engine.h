@@ -102,6 +102,13 @@ class Engine {
   Engine(std::shared_ptr<const Model> model, const EngineOptions& options, int64_t context_size);
   Status CheckContext(std::span<const TokenRow> rows) const;
   Status Run(std::vector<TokenRow>& rows, const ForwardOptions& options, ForwardOutput* out);
+  // The position a prompt of `tokens` appended to `seq` starts at, or why it
+  // cannot be (empty, unknown sequence, longer than the context).
+  Result<int64_t> PromptStart(int32_t seq, std::span<const int32_t> tokens) const;
+  // Rows [begin, end) of that prompt; a row outputs when all_outputs or it is
+  // the prompt's last.
+  static void PromptRows(int32_t seq, int64_t start, std::span<const int32_t> tokens, int64_t begin,
+                         int64_t end, bool all_outputs, std::vector<TokenRow>& rows);
 
   struct SequenceAdapter {
     int16_t adapter = -1;

@@ -67,40 +67,39 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
       return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v.data() + offset),
                                       count * sizeof(float));
     };
-    ForwardOutput out;
-    if (opt->parallel == 1) {
-      Status st = (*engine)->Prefill(seq, *ids, /*all_logits=*/true, &out);
-      if (!st.ok()) return fail(st);
-      st = WriteSafetensors(opt->out,
-                            {{"logits", DType::kF32, {L, V}, bytes(out.logits, 0, L * V)},
-                             {"final_hidden", DType::kF32, {H}, bytes(out.final_hidden, (L - 1) * H, H)}},
-                            {{"format", "pt"}});
-      if (!st.ok()) return fail(st);
-      return;
-    }
-    if (L < 2) return fail(InvalidArgument("--parallel needs at least two prompt ids (a prompt to share and a token to decode)"));
-    // The shared prompt once, then its last token decoded by every stream.
-    Status st = (*engine)->Prefill(seq, std::span<const int32_t>(*ids).first(L - 1), true, &out);
-    if (!st.ok()) return fail(st);
-    std::vector<float> logits(out.logits.begin(), out.logits.end());
-    auto children = (*engine)->Fork(seq, opt->parallel - 1);
-    if (!children.ok()) return fail(children.status());
-    std::vector<TokenRow> rows;
-    rows.push_back({seq, static_cast<int32_t>(L - 1), ids->back(), true});
-    for (int32_t child : *children) rows.push_back({child, static_cast<int32_t>(L - 1), ids->back(), true});
-    st = (*engine)->Decode(rows, &out);
-    if (!st.ok()) return fail(st);
-    logits.insert(logits.end(), out.logits.begin(), out.logits.begin() + V);
+    // One call over the whole prompt; or, with --parallel, the prompt but its
+    // last token once, then that token decoded by every forked stream.
     const int64_t N = opt->parallel;
-    st = WriteSafetensors(opt->out,
-                          {{"logits", DType::kF32, {L, V}, bytes(logits, 0, L * V)},
-                           {"final_hidden", DType::kF32, {H}, bytes(out.final_hidden, 0, H)},
-                           {"stream_logits", DType::kF32, {N, V}, bytes(out.logits, 0, N * V)}},
-                          {{"format", "pt"}});
+    if (N > 1 && L < 2) {
+      return fail(InvalidArgument("--parallel needs at least two prompt ids (a prompt to share and a token to decode)"));
+    }
+    ForwardOutput out;
+    Status st = (*engine)->Prefill(seq, std::span<const int32_t>(*ids).first(N > 1 ? L - 1 : L), true, &out);
     if (!st.ok()) return fail(st);
-    std::cout << "streams: " << N << ", prompt tokens encoded: "
-              << (*engine)->counters().prompt_tokens_encoded
-              << ", KV bytes in use: " << (*engine)->kv_cache().BytesInUse() << "\n";
+    std::vector<float> logits = std::move(out.logits);  // [L, V] once the streams' last row is added
+    int64_t hidden_offset = (L - 1) * H;                 // of the last position in out.final_hidden
+    if (N > 1) {
+      auto children = (*engine)->Fork(seq, static_cast<int>(N - 1));
+      if (!children.ok()) return fail(children.status());
+      std::vector<TokenRow> rows;
+      rows.push_back({seq, static_cast<int32_t>(L - 1), ids->back(), true});
+      for (int32_t child : *children) rows.push_back({child, static_cast<int32_t>(L - 1), ids->back(), true});
+      st = (*engine)->Decode(rows, &out);
+      if (!st.ok()) return fail(st);
+      logits.insert(logits.end(), out.logits.begin(), out.logits.begin() + V);
+      hidden_offset = 0;
+    }
+    std::vector<TensorToWrite> tensors = {
+        {"logits", DType::kF32, {L, V}, bytes(logits, 0, L * V)},
+        {"final_hidden", DType::kF32, {H}, bytes(out.final_hidden, hidden_offset, H)}};
+    if (N > 1) tensors.push_back({"stream_logits", DType::kF32, {N, V}, bytes(out.logits, 0, N * V)});
+    st = WriteSafetensors(opt->out, tensors, {{"format", "pt"}});
+    if (!st.ok()) return fail(st);
+    if (N > 1) {
+      std::cout << "streams: " << N << ", prompt tokens encoded: "
+                << (*engine)->counters().prompt_tokens_encoded
+                << ", KV bytes in use: " << (*engine)->kv_cache().BytesInUse() << "\n";
+    }
   });
 }
 
