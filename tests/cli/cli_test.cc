@@ -166,6 +166,10 @@ TEST(CliTest, BadInputGivesOneLineErrorsNamingTheCulprit) {
   ExpectOneLineError(test::RunCommand(Cli("generate --model " + model + " --prompt hi"), true),
                      "tokenizer");
   ExpectOneLineError(test::RunCommand(Cli("tokenize --model /no/such/tok hi"), true), "/no/such/tok");
+  // Forked streams need a prompt to share and a token to decode.
+  ExpectOneLineError(test::RunCommand(Cli("logits --model " + model + " --ids 1 --parallel 4 --out " +
+                                          test::MakeTempDir("er-bad") + "/o.safetensors"), true),
+                     "--parallel needs at least two prompt ids");
 
   const std::string dir = test::MakeTempDir("er-bad");
   std::filesystem::copy(model, dir, std::filesystem::copy_options::recursive);
