@@ -37,16 +37,16 @@ mkdir -p "$work"
 
 # Sizes: full, or tiny for the tests.
 if (( tiny )); then
-  direct_count=150 trace_count=60 text_count=30 problem_count=20
+  direct_count=150 trace_count=60 text_count=60 problem_count=20
   hidden=48 layers=2 heads=4 kv_heads=2 intermediate=96
   base_steps=40 base_batch=32 base2_steps=20 sft_steps=30 sft_batch=8 sft_rank=8
   grpo_steps=3 grpo_prompts=2 grpo_group=4 grpo_tokens=96
   verifier_samples=4 verifier_tokens=96
 else
-  direct_count=30000 trace_count=12000 text_count=6000 problem_count=2000
+  direct_count=30000 trace_count=12000 text_count=12000 problem_count=2000
   hidden=192 layers=4 heads=6 kv_heads=2 intermediate=576
-  base_steps=4500 base_batch=128 base2_steps=1000 sft_steps=1000 sft_batch=32 sft_rank=32
-  grpo_steps=80 grpo_prompts=8 grpo_group=8 grpo_tokens=512
+  base_steps=3000 base_batch=128 base2_steps=2200 sft_steps=1200 sft_batch=32 sft_rank=32
+  grpo_steps=160 grpo_prompts=8 grpo_group=8 grpo_tokens=512
   verifier_samples=8 verifier_tokens=512
 fi
 buckets=64,128,192,256
@@ -67,7 +67,7 @@ begin world
 [[ -s $work/grpo.jsonl ]] || $T world --seed 103 --split train --count "$problem_count" \
   --weights 0.3,0.5,0.7,1,1,1,1 --out "$work/grpo.jsonl"
 [[ -s $work/heads.jsonl ]] || $T world --seed 104 --split train --count $((problem_count / 4)) --out "$work/heads.jsonl"
-[[ -s $work/verifier.jsonl ]] || $T world --seed 105 --split train --count $((problem_count / 40 + 4)) \
+[[ -s $work/verifier.jsonl ]] || $T world --seed 105 --split train --count $((problem_count / 25)) \
   --difficulties 1,2,3,4,5,6 --out "$work/verifier.jsonl"
 end world
 
@@ -86,14 +86,17 @@ begin base
     --log "$work/base.log.jsonl" --json > "$work/base.json"
 end base
 
-# Phase 2: the reasoning text gives every token the adapter will write a
-# trained embedding (LoRA cannot train embeddings); without it the adapter's
-# arithmetic after " =" reads an untrained vector.
+# Phase 2: the reasoning text, two rows of it to one direct answer, gives
+# every token the adapter will write a trained embedding (LoRA cannot train
+# embeddings) and teaches the full model the arithmetic of worked steps, so
+# the adapter's rank is left for switching into them. Micro-batches of 4: the
+# attention scores of long rows make larger ones slower per token.
 begin base2
 if [[ ! -s $out/base/config.json ]]; then
-  cat "$work/direct.jsonl" "$work/text.jsonl" > "$work/base2.jsonl"
+  text_rows=$(wc -l < "$work/text.jsonl")
+  { head -n $((text_rows / 2)) "$work/direct.jsonl"; cat "$work/text.jsonl"; } > "$work/base2.jsonl"
   $T pretrain --init-model "$work/base_phase1" --data "$work/base2.jsonl" --out "$out/base" \
-    --max-positions 2048 --steps $base2_steps --batch 64 --micro-batch 16 --lr 3e-4 --warmup 50 \
+    --max-positions 2048 --steps $base2_steps --batch 32 --micro-batch 4 --lr 3e-4 --warmup 50 \
     --bf16 --threads "$threads" --seed 6 --checkpoint-dir "$work/base2.ckpt" --save-every 200 --resume \
     --log "$work/base2.log.jsonl" --json > "$work/base2.json"
 fi
@@ -103,14 +106,14 @@ begin sft
 [[ -s $out/adapter_sft/adapter_config.json ]] ||
   $T sft --model "$out/base" --data "$work/traces.jsonl" --out "$out/adapter_sft" \
     --rank $sft_rank --alpha $((sft_rank * 2)) --lr 2.5e-3 --warmup 50 --steps $sft_steps --batch $sft_batch \
-    --micro-batch 8 --bf16 --threads "$threads" --seed 2 --checkpoint-dir "$work/sft.ckpt" --save-every 100 \
+    --micro-batch 4 --bf16 --threads "$threads" --seed 2 --checkpoint-dir "$work/sft.ckpt" --save-every 100 \
     --resume --log "$work/sft.log.jsonl" --json > "$work/sft.json"
 end sft
 
 begin grpo
 [[ -s $out/adapter/adapter_config.json ]] ||
   $T grpo --model "$out/base" --adapter "$out/adapter_sft" --data "$work/grpo.jsonl" --out "$out/adapter" \
-    --group $grpo_group --prompts-per-step $grpo_prompts --steps $grpo_steps --lr 3e-5 --temperature 0.6 \
+    --group $grpo_group --prompts-per-step $grpo_prompts --steps $grpo_steps --lr 5e-5 --temperature 0.6 \
     --max-new-tokens $grpo_tokens --buckets ${buckets//,/ } --window 0.2 --floor 0 --beta 1e-3 \
     --epsilon 0.2 --preamble "$preamble" --bf16 --threads "$threads" --runtime-threads "$threads" --seed 3 \
     --checkpoint-dir "$work/grpo.ckpt" --save-every 10 --resume --log "$work/grpo.log.jsonl" --json > "$work/grpo.json"
