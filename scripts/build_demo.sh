@@ -45,7 +45,7 @@ if (( tiny )); then
 else
   direct_count=30000 trace_count=12000 text_count=12000 problem_count=2000
   hidden=192 layers=4 heads=6 kv_heads=2 intermediate=576
-  base_steps=3000 base_batch=128 base2_steps=2200 sft_steps=1200 sft_batch=32 sft_rank=32
+  base_steps=3000 base_batch=128 base2_steps=1700 sft_steps=1000 sft_batch=32 sft_rank=32
   grpo_steps=160 grpo_prompts=8 grpo_group=8 grpo_tokens=512
   verifier_samples=8 verifier_tokens=512
 fi
@@ -156,6 +156,7 @@ cat > "$out/bundle.json" <<EOF
     "parallel": 4,
     "vote": "$([[ -n $verifier_line ]] && echo weighted || echo majority)",
     "early_stop": true,
+    "early_stop_margin": 2,
     "temperature": 0.7,
     "chat_max_tokens": 32
   }

@@ -87,8 +87,8 @@ Status ParseDefaults(const nlohmann::json& d, const std::string& origin, Bundle&
   ReasonerConfig& c = b.config;
   Fields f(d, origin, "defaults.");
   ER_RETURN_IF_ERROR(f.CheckKnown({"reasoning", "budget", "answer_tokens", "buckets", "parallel",
-                                   "vote", "early_stop", "threshold", "temperature", "top_p",
-                                   "seed", "chat_max_tokens", "dtype"}));
+                                   "vote", "early_stop", "early_stop_margin", "threshold",
+                                   "temperature", "top_p", "seed", "chat_max_tokens", "dtype"}));
   std::string text;
   if (d.contains("reasoning")) {
     ER_RETURN_IF_ERROR(f.String("reasoning", text));
@@ -110,6 +110,9 @@ Status ParseDefaults(const nlohmann::json& d, const std::string& origin, Bundle&
   ER_RETURN_IF_ERROR(f.Int("parallel", 1, 256, parallel));
   c.streams = static_cast<int>(parallel);
   ER_RETURN_IF_ERROR(f.Bool("early_stop", c.early_stop));
+  int64_t margin = c.early_stop_margin;
+  ER_RETURN_IF_ERROR(f.Int("early_stop_margin", 0, 256, margin));
+  c.early_stop_margin = static_cast<int>(margin);
   if (d.contains("threshold") && !d["threshold"].is_null()) {
     double threshold = 0.5;
     ER_RETURN_IF_ERROR(f.Number("threshold", 0, 1, threshold));

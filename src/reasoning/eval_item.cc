@@ -128,8 +128,11 @@ nlohmann::json RunEvalItem(Reasoner& reasoner, const EvalItem& item, const EvalO
   }
   const std::vector<int64_t> caps = GradedCaps(options, reasoner.config().budget);
   if (options.run_reason) {
+    // Early stop as configured: a run with it off keeps every stream whole
+    // (vote curves, early-stop replay); with it on, tokens and wall time are
+    // what a user gets. Capped copies always run to their caps.
     ReasonOptions ro;
-    ro.early_stop = false;
+    ro.early_stop = reasoner.config().early_stop;
     ro.branch_caps.assign(caps.begin(), caps.end() - 1);
     auto reason = reasoner.RunReason(*prompt, ro);
     if (!reason.ok()) {

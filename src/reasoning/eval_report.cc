@@ -241,7 +241,21 @@ Json PipelineSection(const std::vector<LoadedRun>& runs) {
                     {"latency_seconds", s["latency_seconds"]},
                     {"fraction_reasoning", s["route_fraction"]["reason"]},
                     {"early_stop_tokens_saved", s["early_stop"]["tokens_saved"]},
-                    {"early_stop_fraction_saved", s["early_stop"]["fraction_saved"]}});
+                    {"early_stop_fraction_saved", s["early_stop"]["fraction_saved"]},
+                    {"early_stop_margin", s["early_stop"].value("margin", 0)},
+                    {"early_stop_accuracy_change", s["early_stop"].value("accuracy_change", 0.0)}});
+  }
+  return rows;
+}
+
+// Per run with parallel streams run whole: the early stop replayed at each
+// margin of the run's summary (tokens saved against accuracy changed).
+Json EarlyStopSection(const std::vector<LoadedRun>& runs) {
+  Json rows = Json::array();
+  for (const LoadedRun& r : runs) {
+    const Json& sweep = r.summary.value("early_stop_sweep", Json::array());
+    if (sweep.empty() || sweep[0].value("tokens_total", int64_t{0}) == 0) continue;
+    rows.push_back({{"run", r.run.name}, {"margins", sweep}});
   }
   return rows;
 }
@@ -286,6 +300,7 @@ Result<Json> Build(const ReportOptions& options) {
   }
   report["length"] = lengths;
   report["pipeline"] = PipelineSection(runs);
+  report["early_stop"] = EarlyStopSection(runs);
   return report;
 }
 

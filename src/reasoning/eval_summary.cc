@@ -129,21 +129,23 @@ nlohmann::ordered_json ThresholdSweep(const std::vector<nlohmann::json>& records
 }  // namespace
 
 EarlyStopReplay ReplayEarlyStop(const std::vector<Ballot>& ballots,
-                                const std::vector<int64_t>& tokens, VoteRule rule) {
+                                const std::vector<int64_t>& tokens, VoteRule rule, int margin) {
   EarlyStopReplay replay;
   const size_t n = ballots.size();
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tokens[a] < tokens[b]; });
   for (int64_t t : tokens) replay.tokens_total += t;
+  replay.full_class = replay.early_class = Tally(ballots, rule).winner_class;
   std::vector<Ballot> cast;
   size_t i = 0;
   while (i < n) {
     const int64_t step = tokens[order[i]];
     while (i < n && tokens[order[i]] == step) cast.push_back(ballots[order[i++]]);
-    if (i < n && VoteIsDecided(cast, static_cast<int>(n - i), rule)) {
+    if (i < n && VoteHasConsensus(cast, static_cast<int>(n - i), rule, margin)) {
       for (size_t j = i; j < n; ++j) replay.tokens_saved += tokens[order[j]] - step;
-      replay.same_answer = Tally(cast, rule).winner_class == Tally(ballots, rule).winner_class;
+      replay.early_class = Tally(cast, rule).winner_class;
+      replay.same_answer = replay.early_class == replay.full_class;
       break;
     }
   }
@@ -151,6 +153,31 @@ EarlyStopReplay ReplayEarlyStop(const std::vector<Ballot>& ballots,
 }
 
 namespace {
+
+constexpr int kMarginSweepMax = 4;  // early-stop margins replayed for the trade-off table
+
+// The early stop replayed over every item's streams with one margin: tokens
+// saved, answers changed, and the accuracy change of the vote over n items.
+nlohmann::ordered_json EarlyStopFigures(const std::vector<Pool>& pools, size_t n, VoteRule rule,
+                                        int margin) {
+  int64_t total = 0, saved = 0;
+  int changed = 0, correct_change = 0;
+  for (const Pool& p : pools) {
+    const EarlyStopReplay e = ReplayEarlyStop(p.ballots, p.tokens, rule, margin);
+    total += e.tokens_total;
+    saved += e.tokens_saved;
+    changed += !e.same_answer;
+    const auto right = [&](int c) { return c >= 0 && p.class_correct[c]; };
+    correct_change += right(e.early_class) - right(e.full_class);
+  }
+  return {{"rule", VoteRuleName(rule)},
+          {"margin", margin},
+          {"tokens_total", total},
+          {"tokens_saved", saved},
+          {"fraction_saved", total ? static_cast<double>(saved) / total : 0.0},
+          {"answers_changed", changed},
+          {"accuracy_change", n ? static_cast<double>(correct_change) / n : 0.0}};
+}
 
 // Every figure but the per-difficulty breakdown.
 nlohmann::ordered_json SummarizeAll(const std::vector<nlohmann::json>& records,
@@ -163,8 +190,6 @@ nlohmann::ordered_json SummarizeAll(const std::vector<nlohmann::json>& records,
   std::vector<Pool> pools;
   bool has_scores = false;
   std::map<int64_t, std::vector<double>> cap_acc, cap_vote, cap_tokens;
-  EarlyStopReplay early_total;
-  int answers_changed = 0;
   for (const auto& r : records) {
     if (!Ok(r)) {
       ++errors;
@@ -198,10 +223,6 @@ nlohmann::ordered_json SummarizeAll(const std::vector<nlohmann::json>& records,
         cap_vote[c].push_back(votes.contains(rule) && votes[rule]["correct"].get<bool>());
         cap_tokens[c].push_back(v["tokens"].get<double>());
       }
-      const EarlyStopReplay e = ReplayEarlyStop(pools.back().ballots, pools.back().tokens, options.rule);
-      early_total.tokens_total += e.tokens_total;
-      early_total.tokens_saved += e.tokens_saved;
-      answers_changed += !e.same_answer;
     }
   }
   s["items"] = n;
@@ -230,14 +251,12 @@ nlohmann::ordered_json SummarizeAll(const std::vector<nlohmann::json>& records,
   s["caps"] = caps;
   s["vote_curves"] = VoteCurves(pools, n, options, has_scores);
   s["threshold_sweep"] = ThresholdSweep(records, options);
-  s["early_stop"] = {{"rule", VoteRuleName(options.rule)},
-                     {"tokens_total", early_total.tokens_total},
-                     {"tokens_saved", early_total.tokens_saved},
-                     {"fraction_saved", early_total.tokens_total
-                                            ? static_cast<double>(early_total.tokens_saved) /
-                                                  early_total.tokens_total
-                                            : 0.0},
-                     {"answers_changed", answers_changed}};
+  s["early_stop"] = EarlyStopFigures(pools, n, options.rule, options.early_stop_margin);
+  nlohmann::ordered_json margins = nlohmann::ordered_json::array();
+  for (int margin = 0; margin <= kMarginSweepMax; ++margin) {
+    margins.push_back(EarlyStopFigures(pools, n, options.rule, margin));
+  }
+  s["early_stop_sweep"] = margins;
   return s;
 }
 
@@ -332,7 +351,8 @@ std::string SummaryMarkdown(const nlohmann::ordered_json& s) {
      << "| reasoning-only accuracy | " << s["reason"]["accuracy"].get<double>() << " |\n"
      << "| early stop: tokens saved | " << s["early_stop"]["tokens_saved"].get<int64_t>() << " of "
      << s["early_stop"]["tokens_total"].get<int64_t>() << " (answers changed: "
-     << s["early_stop"]["answers_changed"].get<int64_t>() << ") |\n";
+     << s["early_stop"]["answers_changed"].get<int64_t>() << ", accuracy change: "
+     << s["early_stop"]["accuracy_change"].get<double>() << ") |\n";
   if (s.contains("by_difficulty") && !s["by_difficulty"].empty()) {
     md << "\n## By difficulty\n\n| difficulty | items | accuracy | mean / median tokens | "
           "chat-only accuracy | reasoning-only accuracy |\n|---|---|---|---|---|---|\n";

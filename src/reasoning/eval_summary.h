@@ -19,6 +19,7 @@ namespace edgereason {
 
 struct SummaryOptions {
   VoteRule rule = VoteRule::kWeighted;  // the configured vote (for early stop)
+  int early_stop_margin = 0;            // the configured consensus margin (VoteHasConsensus)
   int draws = 32;                       // random draws per N for the vote curves
   uint64_t seed = 0;
   int sweep_points = 21;                // thresholds 0, 1/20, ..., 1
@@ -42,16 +43,18 @@ bool DifficultyLess(const std::string& a, const std::string& b);
 // The summary as a markdown report (tables).
 std::string SummaryMarkdown(const nlohmann::ordered_json& summary);
 
-// Tokens a consensus early stop saves on one item's pool of streams (each
-// stream's ballot and token count), and whether the answer stayed the same
-// (it always should). Streams finish in order of their lengths, together when
-// equal, as in one batch.
+// Tokens a consensus early stop (VoteHasConsensus with `margin`) saves on one
+// item's pool of streams (each stream's ballot and token count), and whether
+// the answer stayed the same (always, with margin 0). Streams finish in order
+// of their lengths, together when equal, as in one batch.
 struct EarlyStopReplay {
   int64_t tokens_total = 0;
   int64_t tokens_saved = 0;
   bool same_answer = true;
+  int early_class = -1;  // the vote's winner class where it stopped (the full vote's if never)
+  int full_class = -1;   // the winner class over every stream
 };
 EarlyStopReplay ReplayEarlyStop(const std::vector<Ballot>& ballots,
-                                const std::vector<int64_t>& tokens, VoteRule rule);
+                                const std::vector<int64_t>& tokens, VoteRule rule, int margin);
 
 }  // namespace edgereason

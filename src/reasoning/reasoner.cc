@@ -58,6 +58,10 @@ Status ValidateReasonerConfig(const ReasonerConfig& c) {
     return InvalidArgument("the switcher threshold must be in [0, 1]");
   }
   if (c.chat_max_tokens < 1) return InvalidArgument("chat_max_tokens must be at least 1");
+  if (c.early_stop_margin < 0 || c.early_stop_margin > 256) {
+    return InvalidArgument("the early-stop margin must be in [0, 256] streams, got " +
+                           std::to_string(c.early_stop_margin));
+  }
   if (c.prefill_chunk < 1) return InvalidArgument("prefill_chunk must be at least 1");
   if (c.user_template.find("{question}") == std::string::npos) {
     return InvalidArgument("the user template must contain {question}");
@@ -275,7 +279,8 @@ Result<RouteOutcome> Reasoner::RunReason(const PromptState& prompt, const Reason
     ballots.push_back({r.index, described[r.index]->answer_class, r.score.value_or(1.0)});
     if (!options.early_stop) return false;
     const int remaining = config_.streams - static_cast<int>(ballots.size());
-    return VoteIsDecided(ballots, remaining, config_.vote, /*max_weight=*/1.0);
+    return VoteHasConsensus(ballots, remaining, config_.vote, config_.early_stop_margin,
+                            /*max_weight=*/1.0);
   };
   ER_ASSIGN_OR_RETURN(std::vector<StreamResult> results,
                       DecodeParallelStreams(*engine_, parts_.tokenizer.get(), root, logits,

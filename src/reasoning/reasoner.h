@@ -45,6 +45,10 @@ struct ReasonerConfig {
   int streams = 1;
   VoteRule vote = VoteRule::kWeighted;
   bool early_stop = true;
+  // 0: stop the remaining streams only when the vote cannot change; M > 0:
+  // also once the leading answer leads every other by M streams
+  // (VoteHasConsensus).
+  int early_stop_margin = 0;
   std::string verification_prompt = "\nIs this answer correct? Answer yes or no.\n";
   SamplingParams reason_sampling{.greedy = false, .temperature = 0.7f};
   SamplingParams chat_sampling{.greedy = true};

@@ -97,6 +97,21 @@ bool VoteIsDecided(std::span<const Ballot> ballots, int remaining, VoteRule rule
   return true;
 }
 
+bool VoteHasConsensus(std::span<const Ballot> ballots, int remaining, VoteRule rule, int margin,
+                      double max_weight) {
+  if (VoteIsDecided(ballots, remaining, rule, max_weight)) return true;
+  if (margin <= 0) return false;
+  const VoteOutcome lead = Tally(ballots, rule);
+  if (lead.winner_class < 0) return false;
+  const std::map<int, ClassTotal> counts = Totals(ballots, VoteRule::kMajority);
+  const double lead_count = counts.at(lead.winner_class).total;
+  double runner_up = 0;
+  for (const auto& [cls, t] : counts) {
+    if (cls != lead.winner_class) runner_up = std::max(runner_up, t.total);
+  }
+  return lead_count >= runner_up + margin;
+}
+
 int AnswerClasses::Classify(const std::string& answer) {
   if (answer.find_first_not_of(" \t\r\n") == std::string::npos) return -1;
   for (size_t i = 0; i < representatives_.size(); ++i) {

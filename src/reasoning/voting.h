@@ -46,6 +46,16 @@ VoteOutcome Tally(std::span<const Ballot> ballots, VoteRule rule);
 bool VoteIsDecided(std::span<const Ballot> ballots, int remaining, VoteRule rule,
                    double max_weight = 1.0);
 
+// The early-stop test of parallel streams: VoteIsDecided, or, with margin
+// M > 0, consensus — the rule's current winner also leads every other answer
+// by at least M streams (plain counts; streams without an answer count for
+// none). Consensus may stop before the vote is mathematically decided: it
+// trades a small chance of a different answer for the tokens the slowest
+// streams would spend (with 8 streams, M = 3 stops as soon as three agree
+// unopposed). max_weight as in VoteIsDecided.
+bool VoteHasConsensus(std::span<const Ballot> ballots, int remaining, VoteRule rule, int margin,
+                      double max_weight = 1.0);
+
 // Groups answers into classes of mathematically equivalent answers. An answer
 // joins the first class whose representative (first member) it matches.
 // Not thread-safe; one per question.

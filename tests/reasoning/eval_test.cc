@@ -243,12 +243,23 @@ TEST(EvalSummaryTest, EarlyStopReplayCountsTheTokensItWouldHaveSaved) {
   // Majority over 5 streams finishing at 10, 20, 30, 40, 50 tokens: after
   // three equal answers (at 30) the other two cannot win: saved (40-30)+(50-30).
   std::vector<Ballot> b = {{0, 0, 1}, {1, 0, 1}, {2, 0, 1}, {3, 1, 1}, {4, 1, 1}};
-  auto r = ReplayEarlyStop(b, {10, 20, 30, 40, 50}, VoteRule::kMajority);
+  auto r = ReplayEarlyStop(b, {10, 20, 30, 40, 50}, VoteRule::kMajority, 0);
   EXPECT_EQ(r.tokens_total, 150);
   EXPECT_EQ(r.tokens_saved, 30);
   EXPECT_TRUE(r.same_answer);
-  // Best-of-N never stops early.
-  EXPECT_EQ(ReplayEarlyStop(b, {10, 20, 30, 40, 50}, VoteRule::kBest).tokens_saved, 0);
+  // Best-of-N never stops early on the exact rule.
+  EXPECT_EQ(ReplayEarlyStop(b, {10, 20, 30, 40, 50}, VoteRule::kBest, 0).tokens_saved, 0);
+  // Consensus with margin 2 stops at 20 (two agree, none against): saved
+  // 10 + 20 + 30; the full vote's answer is the same.
+  r = ReplayEarlyStop(b, {10, 20, 30, 40, 50}, VoteRule::kMajority, 2);
+  EXPECT_EQ(r.tokens_saved, 60);
+  EXPECT_TRUE(r.same_answer);
+  // When the streams that finish last outvote the first two, the replay says
+  // the answer changed.
+  std::vector<Ballot> turn = {{0, 0, 1}, {1, 0, 1}, {2, 1, 1}, {3, 1, 1}, {4, 1, 1}};
+  r = ReplayEarlyStop(turn, {10, 20, 30, 40, 50}, VoteRule::kMajority, 2);
+  EXPECT_EQ(r.tokens_saved, 60);
+  EXPECT_FALSE(r.same_answer);
 }
 
 TEST(PngTest, EncodesAValidImageThatDecodesBack) {

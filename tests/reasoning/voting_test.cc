@@ -112,6 +112,31 @@ TEST(VotingTest, EarlyStopNeverChangesTheWinnerOverRandomVoteSequences) {
             << " decided before their last ballot, winner unchanged in all\n";
 }
 
+// Consensus: the rule's winner leads every other answer by the margin in
+// plain counts; streams without an answer count for none; margin 0 is the
+// exact rule alone.
+TEST(VotingTest, ConsensusNeedsTheLeaderAheadByTheMargin) {
+  std::vector<Ballot> b = {{0, 0, 1}, {1, 0, 1}};
+  EXPECT_FALSE(VoteHasConsensus(b, 6, VoteRule::kMajority, 3));  // 2 unopposed
+  b.push_back({2, -1, 1});
+  EXPECT_FALSE(VoteHasConsensus(b, 5, VoteRule::kMajority, 3));  // no answer: still 2
+  b.push_back({3, 0, 1});
+  EXPECT_TRUE(VoteHasConsensus(b, 4, VoteRule::kMajority, 3));   // 3 unopposed
+  EXPECT_FALSE(VoteHasConsensus(b, 4, VoteRule::kMajority, 0));  // exact rule: 4 could tie
+  EXPECT_FALSE(VoteIsDecided(b, 4, VoteRule::kMajority));
+  b.push_back({4, 1, 1});
+  EXPECT_FALSE(VoteHasConsensus(b, 3, VoteRule::kMajority, 3));  // 3 vs 1
+  b.push_back({5, 0, 1});
+  EXPECT_TRUE(VoteHasConsensus(b, 2, VoteRule::kMajority, 3));   // 4 vs 1
+  // Weighted: the counts' leader must also be the weighted winner.
+  std::vector<Ballot> w = {{0, 0, 0.1}, {1, 0, 0.1}, {2, 0, 0.1}, {3, 1, 0.9}};
+  EXPECT_FALSE(VoteHasConsensus(w, 4, VoteRule::kWeighted, 2));  // 0.3 < 0.9
+  w.push_back({4, 0, 0.4});
+  EXPECT_FALSE(VoteHasConsensus(w, 3, VoteRule::kWeighted, 2));  // 4 vs 1, but 0.7 < 0.9
+  w.push_back({5, 0, 0.5});
+  EXPECT_TRUE(VoteHasConsensus(w, 2, VoteRule::kWeighted, 2));   // 5 vs 1 and 1.2 > 0.9
+}
+
 TEST(VotingTest, ParsesRuleNames) {
   EXPECT_EQ(*ParseVoteRule("weighted"), VoteRule::kWeighted);
   EXPECT_EQ(*ParseVoteRule("majority"), VoteRule::kMajority);

@@ -59,6 +59,9 @@ nlohmann::json RunIdentity(const EvalFlags& f, const Bundle& b, const EvalOption
           {"answer_tokens", c.budget.answer_tokens},
           {"caps", GradedCaps(options, c.budget)},
           {"parallel", c.streams},
+          {"vote", VoteRuleName(c.vote)},
+          {"early_stop", c.early_stop},
+          {"early_stop_margin", c.early_stop_margin},
           {"temperature", c.reason_sampling.greedy ? 0.0f : c.reason_sampling.temperature},
           {"seed", c.reason_sampling.seed},
           {"chat", options.run_chat},
@@ -156,6 +159,7 @@ int RunEval(const EvalFlags& f) {
             [](const nlohmann::json& a, const nlohmann::json& b) { return a["index"] < b["index"]; });
   SummaryOptions so;
   so.rule = (*reasoner)->config().vote;
+  so.early_stop_margin = (*reasoner)->config().early_stop_margin;
   so.draws = f.draws;
   so.seed = (*reasoner)->config().reason_sampling.seed;
   nlohmann::ordered_json summary = Summarize(records, so);

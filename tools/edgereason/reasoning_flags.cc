@@ -22,6 +22,10 @@ void AddReasoningFlags(CLI::App& cmd, ReasoningFlags& f) {
       ->check(CLI::Range(0.0, 100.0));
   cmd.add_option("--seed", f.seed, "seed of stream 0 (stream i uses seed + i)");
   cmd.add_flag("--no-early-stop", f.no_early_stop, "run every stream to its end");
+  cmd.add_option("--early-stop-margin", f.early_stop_margin,
+                 "also stop the streams once one answer leads every other by this many streams "
+                 "(0: only when the vote can no longer change)")
+      ->check(CLI::Range(0, 256));
   cmd.add_option("--threads,-t", f.threads, "threads")->capture_default_str();
   cmd.add_option("--ctx", f.context, "context size in tokens (0: the model's maximum)");
   cmd.add_option("--dtype", f.dtype, "weight format: f32, bf16, q8_0, q4_0, q4_pc");
@@ -62,6 +66,7 @@ Result<Bundle> ResolveBundle(const ReasoningFlags& f) {
   }
   if (f.seed) c.reason_sampling.seed = *f.seed;
   if (f.no_early_stop) c.early_stop = false;
+  if (f.early_stop_margin) c.early_stop_margin = *f.early_stop_margin;
   return b;
 }
 

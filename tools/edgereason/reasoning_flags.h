@@ -21,6 +21,7 @@ struct ReasoningFlags {
   int threads = 1;
   int64_t context = 0;
   bool no_early_stop = false;
+  std::optional<int> early_stop_margin;
 };
 
 void AddReasoningFlags(CLI::App& cmd, ReasoningFlags& f);
