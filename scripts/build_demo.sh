@@ -113,7 +113,7 @@ end sft
 begin grpo
 [[ -s $out/adapter/adapter_config.json ]] ||
   $T grpo --model "$out/base" --adapter "$out/adapter_sft" --data "$work/grpo.jsonl" --out "$out/adapter" \
-    --group $grpo_group --prompts-per-step $grpo_prompts --steps $grpo_steps --lr 5e-5 --temperature 0.6 \
+    --group $grpo_group --prompts-per-step $grpo_prompts --steps $grpo_steps --lr 2.5e-5 --temperature 0.6 \
     --max-new-tokens $grpo_tokens --buckets ${buckets//,/ } --window 0.2 --floor 0 --beta 1e-3 \
     --epsilon 0.2 --preamble "$preamble" --bf16 --threads "$threads" --runtime-threads "$threads" --seed 3 \
     --checkpoint-dir "$work/grpo.ckpt" --save-every 10 --resume --log "$work/grpo.log.jsonl" --json > "$work/grpo.json"

@@ -32,15 +32,16 @@ mkdir -p "$runs"
 data=$runs/test.jsonl
 $T world --seed "$seed" --split test --count "$count" --out "$data"
 
-caps=32,64,96,128,192,256,384
+caps=32,64,96,128,192,256,384,512,768
 ev() { local name=$1; shift; echo "== eval $name" >&2; $E eval --bundle "$bundle" --data "$data" --out "$runs/$name" --threads "$threads" "$@" > /dev/null; }
 
 # The base model alone (chat route, greedy direct answers).
 ev base --reasoning off
-# SFT vs RL adapter, always reasoning, greedy, one stream, generous cap; the
-# hard-cap table grades the same streams cut at each cap.
-ev sft --lora "$bundle/adapter_sft" --reasoning on --no-chat --temp 0 --parallel 1 --budget 512 --caps $caps
-ev rl --reasoning on --no-chat --temp 0 --parallel 1 --budget 512 --caps $caps
+# SFT vs RL adapter, always reasoning, greedy, one stream, a cap above the
+# SFT adapter's longest traces (k = 6 runs to ~600 tokens); the hard-cap table
+# grades the same streams cut at each cap.
+ev sft --lora "$bundle/adapter_sft" --reasoning on --no-chat --temp 0 --parallel 1 --budget 1024 --caps $caps
+ev rl --reasoning on --no-chat --temp 0 --parallel 1 --budget 1024 --caps $caps
 # Parallel streams at T = 0.7 with the chat route recorded too: vote curves
 # over N (random draws from each item's 8 streams), the switcher threshold
 # sweep, and early stop replayed at margins 0..4; then the same streams with

@@ -249,12 +249,14 @@ Json PipelineSection(const std::vector<LoadedRun>& runs) {
 }
 
 // Per run with parallel streams run whole: the early stop replayed at each
-// margin of the run's summary (tokens saved against accuracy changed).
+// margin of the run's summary (tokens saved against accuracy changed). Runs of
+// one stream, or whose streams were stopped early, have nothing to replay.
 Json EarlyStopSection(const std::vector<LoadedRun>& runs) {
   Json rows = Json::array();
   for (const LoadedRun& r : runs) {
+    if (r.max_streams < 2 || !r.streams_whole) continue;
     const Json& sweep = r.summary.value("early_stop_sweep", Json::array());
-    if (sweep.empty() || sweep[0].value("tokens_total", int64_t{0}) == 0) continue;
+    if (sweep.empty()) continue;
     rows.push_back({{"run", r.run.name}, {"margins", sweep}});
   }
   return rows;

@@ -78,6 +78,9 @@ Result<LoadedRun> LoadReportRun(const ReportRun& run, const ReportOptions& optio
   for (const nlohmann::json& record : r.records) {
     if (!record.contains("error") && record.contains("reason")) {
       r.max_streams = std::max(r.max_streams, record["reason"]["streams"].size());
+      for (const nlohmann::json& s : record["reason"]["streams"]) {
+        if (s.value("stop", "") == "early_stop") r.streams_whole = false;
+      }
     }
   }
   return r;

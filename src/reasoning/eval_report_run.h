@@ -20,6 +20,7 @@ struct LoadedRun {
   nlohmann::ordered_json subset_summary;  // the subset's items; null without a subset
   size_t subset_items = 0;
   size_t max_streams = 0;  // the largest reasoning pool of an item
+  bool streams_whole = true;  // no stream was stopped early (the run had early stop off)
 };
 
 // Reads DIR/results.jsonl (without changing it) and, when there, the vote

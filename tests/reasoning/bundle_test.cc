@@ -59,6 +59,8 @@ TEST(BundleTest, MalformedBundlesNameTheFileAndField) {
   check("{" + ok_base + ", \"defaults\": {\"threshold\": 2}}", "defaults.threshold");
   check("{" + ok_base + ", \"defaults\": {\"buckets\": [1000, -1]}}", "defaults.buckets");
   check("{" + ok_base + ", \"defaults\": {\"seed\": -3}}", "defaults.seed");
+  check("{" + ok_base + ", \"defaults\": {\"early_stop_margin\": -1}}", "defaults.early_stop_margin");
+  check("{" + ok_base + ", \"defaults\": {\"early_stop_margin\": 1.5}}", "defaults.early_stop_margin");
   check("{" + ok_base + ", \"defaults\": []}", "defaults");
   check("{" + ok_base + ", \"templates\": {\"user\": \"no placeholder\"}}", "{question}");
   check("{" + ok_base + ", \"templates\": {\"forced_answer\": \"Answer:\"}}", "end-of-thinking");
