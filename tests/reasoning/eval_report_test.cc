@@ -230,6 +230,38 @@ void ExpectError(const Status& s, const std::string& culprit) {
   EXPECT_NE(s.message().find(culprit), std::string::npos) << s.message();
 }
 
+// The early-stop table replays runs whose streams ran whole and have more
+// than one stream: rl (by hand: at margin 1 items 0, 1 and 3 stop when their
+// first stream ends, saving 100 + 200 + 40 of 1100 tokens, answers kept; at
+// margin 0 nothing can be decided before the last stream) and not base (one
+// stream) or a run with a stream stopped early.
+TEST(EvalReportTest, EarlyStopTableReplaysOnlyWholeParallelRuns) {
+  const Runs runs = MakeRuns();
+  const std::string live = runs.root + "/live";
+  std::filesystem::create_directories(live);
+  Json stopped = RecordOf({0, "Level 1", 0.9, false, 0, {100, 150}, {0, -1}, {true}, {}});
+  stopped["reason"]["streams"][1]["stop"] = "early_stop";
+  WriteRun(live, {stopped});
+  ReportOptions options;
+  options.runs = {{"rl", runs.rl}, {"base", runs.base}, {"live", live}};
+  auto report = WriteReport(options, runs.root + "/report_early");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const auto& rows = (*report)["early_stop"];
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["run"], "rl");
+  const auto& margins = rows[0]["margins"];
+  ASSERT_EQ(margins.size(), 5u);
+  EXPECT_EQ(margins[0]["tokens_saved"], 0);
+  EXPECT_EQ(margins[1]["margin"], 1);
+  EXPECT_EQ(margins[1]["tokens_total"], 1100);
+  EXPECT_EQ(margins[1]["tokens_saved"], 340);
+  EXPECT_EQ(margins[1]["answers_changed"], 0);
+  EXPECT_EQ(D(margins[1]["accuracy_change"]), 0.0);
+  auto md = ReadFile(runs.root + "/report_early/report.md");
+  ASSERT_TRUE(md.ok());
+  EXPECT_NE(md->find("| rl | 1 | 340 |"), std::string::npos);
+}
+
 TEST(EvalReportTest, BadFlags) {
   ExpectError(ParseReportRun("sft").status(), "NAME=DIR");
   ExpectError(ParseReportRun("=dir").status(), "NAME=DIR");
