@@ -10,8 +10,8 @@
 namespace edgereason {
 namespace {
 
-// The vote rule, early-stop margin and seed of the run's own summary.json, so early-stop savings
-// and vote curves come out as that summary has them.
+// The vote rule, early-stop margin and seed of the run's own summary.json, so
+// early-stop savings and vote curves come out as that summary has them.
 Status ReadRunSettings(const std::string& dir, SummaryOptions* options) {
   const std::string path = JoinPath(dir, "summary.json");
   if (!FileExists(path)) return Status::Ok();
@@ -27,11 +27,11 @@ Status ReadRunSettings(const std::string& dir, SummaryOptions* options) {
     options->rule = *rule;
   }
   if (config.contains("early_stop_margin")) {
-    if (!config["early_stop_margin"].is_number_integer() ||
-        config["early_stop_margin"].get<int64_t>() < 0 || config["early_stop_margin"].get<int64_t>() > 256) {
+    const nlohmann::json& margin = config["early_stop_margin"];
+    if (!margin.is_number_integer() || margin.get<int64_t>() < 0 || margin.get<int64_t>() > 256) {
       return InvalidArgument(path + ": field 'config.early_stop_margin' is not an integer in [0, 256]");
     }
-    options->early_stop_margin = config["early_stop_margin"].get<int>();
+    options->early_stop_margin = margin.get<int>();
   }
   if (config.contains("seed")) {
     if (!config["seed"].is_number_integer()) {

@@ -251,11 +251,14 @@ nlohmann::ordered_json SummarizeAll(const std::vector<nlohmann::json>& records,
   s["caps"] = caps;
   s["vote_curves"] = VoteCurves(pools, n, options, has_scores);
   s["threshold_sweep"] = ThresholdSweep(records, options);
-  s["early_stop"] = EarlyStopFigures(pools, n, options.rule, options.early_stop_margin);
   nlohmann::ordered_json margins = nlohmann::ordered_json::array();
   for (int margin = 0; margin <= kMarginSweepMax; ++margin) {
     margins.push_back(EarlyStopFigures(pools, n, options.rule, margin));
   }
+  // The configured margin's figures: the sweep's row when it has one.
+  s["early_stop"] = options.early_stop_margin <= kMarginSweepMax
+                        ? margins[options.early_stop_margin]
+                        : EarlyStopFigures(pools, n, options.rule, options.early_stop_margin);
   s["early_stop_sweep"] = margins;
   return s;
 }
