@@ -322,6 +322,13 @@ TEST(EvalReportTest, BadRunsAreErrorsNamingTheFile) {
   WriteRun(dir, {RecordOf({0, "1", 0.7, true, 5, {10}, {0}, {true}, {}})});
   ASSERT_TRUE(WriteFileAtomic(dir + "/summary.json", R"({"config": {"vote": "loudest"}})").ok());
   ExpectError(build({{"a", dir}}), dir + "/summary.json");
+  // ... or an early-stop margin that is not a count of streams.
+  for (const char* margin : {"-1", "2.5", "\"three\"", "1000"}) {
+    ASSERT_TRUE(WriteFileAtomic(dir + "/summary.json",
+                                std::string(R"({"config": {"early_stop_margin": )") + margin + "}}")
+                    .ok());
+    ExpectError(build({{"a", dir}}), "field 'config.early_stop_margin'");
+  }
 }
 
 TEST(EvalRecordCheckTest, RecordsEvalWritesPass) {
