@@ -23,6 +23,7 @@
 #include "ops/simd_targets.h"
 #include "tensor/dtype.h"
 #include "tensor/quantize.h"
+#include "tensor/weight_panels.h"
 
 namespace edgereason {
 namespace {
@@ -72,9 +73,14 @@ const std::vector<WeightMatrix>& Weights(int64_t rows, int64_t cols, WeightForma
   if (copies.empty() || key != std::make_tuple(rows, cols, format, cold)) {
     copies.clear();
     const auto values = RandomValues(rows * cols, static_cast<uint32_t>(rows + cols));
-    copies.push_back(QuantizeWeights(values.data(), rows, cols, format).value());
+    // In the layout a loaded model has (kPanels where the CPU has the int8
+    // panel kernels).
+    const WeightMatrix rows_layout = QuantizeWeights(values.data(), rows, cols, format).value();
+    const bool panels = PreferredWeightLayout(rows_layout) == WeightLayout::kPanels;
+    auto copy = [&] { return panels ? PackPanels(rows_layout) : Copy(rows_layout); };
+    copies.push_back(copy());
     const int64_t count = cold ? std::max<int64_t>(1, kColdBytes / copies[0].Bytes()) : 1;
-    while (static_cast<int64_t>(copies.size()) < count) copies.push_back(Copy(copies[0]));
+    while (static_cast<int64_t>(copies.size()) < count) copies.push_back(copy());
     key = std::make_tuple(rows, cols, format, cold);
   }
   return copies;

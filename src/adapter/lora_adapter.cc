@@ -9,7 +9,9 @@
 #include "base/file.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
+#include "ops/matmul.h"
 #include "tensor/quantize.h"
+#include "tensor/weight_panels.h"
 
 namespace edgereason {
 namespace {
@@ -155,6 +157,9 @@ Result<WeightMatrix> ReadMatrix(const SafetensorsTensor& t, int64_t rows, int64_
   if (!converted.ok()) {
     return InvalidArgument(origin + ": tensor '" + t.name + "': " + converted.status().message());
   }
+  // The base's layout rule: int8 A and B matrices of whole 16-row panels run
+  // on the panel kernels.
+  if (PreferredWeightLayout(*converted) == WeightLayout::kPanels) return PackPanels(*converted);
   return converted;
 }
 

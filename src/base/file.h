@@ -25,6 +25,12 @@ bool IsDirectory(const std::string& path);
 // Joins two path components with exactly one '/'.
 std::string JoinPath(std::string_view dir, std::string_view name);
 
+// Gives the whole pages inside [data, data + bytes) of a read-only file map
+// back to the kernel (madvise MADV_DONTNEED): for a tensor repacked into its
+// own memory at load, so its mapped pages stop counting in the process's
+// memory. Reading them again reads the file. Only for ranges of a MappedFile.
+void DropMappedPages(const void* data, size_t bytes);
+
 // A read-only memory map of a whole file. Move-only; unmaps on destruction.
 // Thread-safety: immutable after Open, safe to read from any thread.
 class MappedFile {

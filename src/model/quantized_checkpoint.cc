@@ -5,6 +5,7 @@
 #include "base/file.h"
 #include "io/safetensors.h"
 #include "model/tensor_loader.h"
+#include "tensor/weight_panels.h"
 
 namespace edgereason {
 namespace {
@@ -14,6 +15,9 @@ namespace {
 // 4-byte types first, then 2-byte, then bytes.
 struct TensorGroups {
   std::vector<TensorToWrite> four, two, one;
+  // Row-major copies of kPanels matrices, alive until the file is written
+  // (the tensors above point into them).
+  std::vector<WeightMatrix> unpacked;
 
   void Add(TensorToWrite t) {
     const int bits = DTypeBits(t.dtype);
@@ -36,7 +40,10 @@ void AddVector(TensorGroups& g, const std::string& name, const std::vector<float
   g.Add({name, DType::kF32, {static_cast<int64_t>(v.size())}, Bytes(v.data(), v.size() * 4)});
 }
 
-void AddMatrix(TensorGroups& g, const std::string& name, const WeightMatrix& w) {
+void AddMatrix(TensorGroups& g, const std::string& name, const WeightMatrix& loaded) {
+  // Checkpoints store the kRows layout; a loaded model may hold kPanels.
+  if (loaded.layout == WeightLayout::kPanels) g.unpacked.push_back(UnpackPanels(loaded));
+  const WeightMatrix& w = loaded.layout == WeightLayout::kPanels ? g.unpacked.back() : loaded;
   const int64_t r = w.rows, c = w.cols;
   switch (w.format) {
     case WeightFormat::kF32:

@@ -2,7 +2,10 @@
 
 #include <cstring>
 
+#include "base/file.h"
+#include "ops/matmul.h"
 #include "tensor/quantize.h"
+#include "tensor/weight_panels.h"
 
 namespace edgereason {
 namespace {
@@ -81,6 +84,21 @@ Result<WeightMatrix> TensorLoader::Borrow(const SafetensorsTensor& t, int64_t ro
 
 Result<WeightMatrix> TensorLoader::Matrix(const std::string& name, int64_t rows, int64_t cols,
                                           WeightFormat format) const {
+  bool borrowed = false;
+  ER_ASSIGN_OR_RETURN(WeightMatrix m, RowMajorMatrix(name, rows, cols, format, &borrowed));
+  if (PreferredWeightLayout(m) != WeightLayout::kPanels) return m;
+  WeightMatrix packed = PackPanels(m);
+  if (borrowed) {
+    DropMappedPages(m.data, static_cast<size_t>(m.Bytes() - m.ScaleBytes()));
+    DropMappedPages(m.scales, static_cast<size_t>(m.ScaleBytes()));
+  }
+  return packed;
+}
+
+Result<WeightMatrix> TensorLoader::RowMajorMatrix(const std::string& name, int64_t rows,
+                                                  int64_t cols, WeightFormat format,
+                                                  bool* borrowed) const {
+  *borrowed = false;
   const SafetensorsTensor* scales = checkpoint_->Find(name + kScalesSuffix);
   if (stored_format_ && scales != nullptr) {
     // A matrix quantized by `edgereason quantize`: used as stored.
@@ -108,14 +126,17 @@ Result<WeightMatrix> TensorLoader::Matrix(const std::string& name, int64_t rows,
     if (!Aligned(scales->data.data(), DTypeBits(scales_dtype) / 8)) {
       return CorruptData(dir_ + ": scales of '" + name + "' are misaligned in the file");
     }
+    *borrowed = true;
     return Borrow(*values, rows, cols, stored, scales->data.data());
   }
 
   ER_ASSIGN_OR_RETURN(const SafetensorsTensor* t, Find(name, {rows, cols}));
   if (format == WeightFormat::kF32 && t->dtype == DType::kF32 && Aligned(t->data.data(), 4)) {
+    *borrowed = true;
     return Borrow(*t, rows, cols, format, nullptr);
   }
   if (format == WeightFormat::kBF16 && t->dtype == DType::kBF16 && Aligned(t->data.data(), 2)) {
+    *borrowed = true;
     return Borrow(*t, rows, cols, format, nullptr);
   }
   // Convert through one temporary f32 copy of this tensor only.

@@ -35,13 +35,20 @@ class TensorLoader {
 
   // An f32 vector (norm weights, biases) of `size` elements.
   Result<std::vector<float>> Vector(const std::string& name, int64_t size) const;
-  // A [rows, cols] matrix in `format`.
+  // A [rows, cols] matrix in `format`, in the layout the matrix kernels of
+  // this CPU read fastest (PreferredWeightLayout: quantized matrices are
+  // repacked into 16-row panels where the int8 panel kernels run, and the
+  // file pages they came from are given back).
   Result<WeightMatrix> Matrix(const std::string& name, int64_t rows, int64_t cols,
                               WeightFormat format) const;
 
  private:
   Result<const SafetensorsTensor*> Find(const std::string& name,
                                         const std::vector<int64_t>& shape) const;
+  // Matrix in the kRows layout; `borrowed` tells whether it points into the
+  // file map.
+  Result<WeightMatrix> RowMajorMatrix(const std::string& name, int64_t rows, int64_t cols,
+                                      WeightFormat format, bool* borrowed) const;
   Result<WeightMatrix> Borrow(const SafetensorsTensor& t, int64_t rows, int64_t cols,
                               WeightFormat format, const void* scales) const;
 

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "ops/matmul_internal.h"
+#include "ops/matmul_reference.h"
+#include "tensor/weight_panels.h"
 #include "ops/quantized_activations.h"
 #include "ops/simd_config.h"
 
@@ -324,6 +326,22 @@ float DotF32(const float* a, const float* b, int64_t n) {
   return HWY_DYNAMIC_DISPATCH(DotF32Kernel)(a, b, n);
 }
 
+namespace {
+
+// A kPanels matrix on a target without the VNNI panel kernels (Model::Load
+// packs only where they run, so only tests that narrow the dispatched
+// targets get here): the scalar reference, row by row.
+void PanelRowsReference(const matmul_detail::Operands& op, int64_t row_begin, int64_t row_end) {
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const float bias = op.bias != nullptr ? op.bias[r] : 0.0f;
+    for (int64_t i = 0; i < op.n; ++i) {
+      op.y[i * op.w->rows + r] = QuantizedRowDotReference(*op.w, r, *op.xq, i) + bias;
+    }
+  }
+}
+
+}  // namespace
+
 void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
   // Reused across calls: a prefill call's activations are megabytes, which
   // would otherwise be freshly faulted in on every call.
@@ -373,6 +391,10 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
       const int64_t hi = std::min({end, first_row[k + 1], first_row[k] + ops[k].w->rows}) - first_row[k];
       if (lo >= hi) continue;
       if (IsQuantized(ops[k].w->format) && matmul_detail::VnniMatMulRows(ops[k], lo, hi)) continue;
+      if (ops[k].w->layout == WeightLayout::kPanels) {
+        PanelRowsReference(ops[k], lo, hi);
+        continue;
+      }
       HWY_DYNAMIC_DISPATCH(MatMulRows)(ops[k], lo, hi);
     }
   };
@@ -384,6 +406,11 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
     return;
   }
   pool.ParallelFor(rows, matmul_detail::kRowGrain, run);
+}
+
+WeightLayout PreferredWeightLayout(const WeightMatrix& w) {
+  const bool packable = IsQuantized(w.format) && w.rows % kPanelRows == 0 && w.rows > 0;
+  return packable && matmul_detail::VnniPanelKernels() ? WeightLayout::kPanels : WeightLayout::kRows;
 }
 
 void MatMul(const float* x, int64_t n, const WeightMatrix& w, const float* bias, float* y,

@@ -39,4 +39,7 @@ inline constexpr int64_t kRowGrain = 16;
 // kernel; the caller then runs the portable kernels of ops/matmul.cc.
 bool VnniMatMulRows(const Operands& op, int64_t row_begin, int64_t row_end);
 
+// True when the dispatched target has the VNNI kernels of kPanels matrices.
+bool VnniPanelKernels();
+
 }  // namespace edgereason::matmul_detail

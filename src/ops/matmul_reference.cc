@@ -3,37 +3,40 @@
 #include <vector>
 
 #include "ops/quantized_activations.h"
+#include "tensor/weight_panels.h"
 
 namespace edgereason {
 namespace {
 
-// The int8 weight value of column c of row r.
-int WeightValue(const WeightMatrix& w, int64_t r, int64_t c) {
-  if (w.format == WeightFormat::kQ8_0) return w.q8()[r * w.cols + c];
-  const int64_t block = c / kQuantBlock, j = c % kQuantBlock;
-  const uint8_t byte = w.q4()[r * w.cols / 2 + block * kQuantBlock / 2 + j % 16];
+// The int8 weight value of column j of a block read by ReadBlock.
+int WeightValue(WeightFormat format, const uint8_t* block, int64_t j) {
+  if (format == WeightFormat::kQ8_0) return static_cast<int8_t>(block[j]);
+  const uint8_t byte = block[j % 16];
   return (j < 16 ? (byte & 0x0f) : (byte >> 4)) - 8;
 }
 
-float QuantizedRowDot(const WeightMatrix& w, int64_t r, const QuantizedActivations& xq,
-                      int64_t i) {
+}  // namespace
+
+// Either layout (kRows or kPanels): blocks are read through ReadBlock.
+float QuantizedRowDotReference(const WeightMatrix& w, int64_t r, const QuantizedActivations& xq,
+                               int64_t i) {
   const int64_t nb = w.blocks_per_row();
   float sum = 0.0f;
   for (int64_t b = 0; b < nb; ++b) {
+    uint8_t block[kQuantBlock];
+    uint16_t scale_bits = 0;
+    ReadBlock(w, r, b, block, &scale_bits);
     int32_t dot = 0;
     for (int64_t j = 0; j < kQuantBlock; ++j) {
-      dot += WeightValue(w, r, b * kQuantBlock + j) * xq.Row(i)[b * kQuantBlock + j];
+      dot += WeightValue(w.format, block, j) * xq.Row(i)[b * kQuantBlock + j];
     }
     const float x_scale = xq.RowScales(i)[b];
-    const float scale = w.format == WeightFormat::kQ4_PC
-                            ? x_scale
-                            : x_scale * F16ToF32(w.block_scales()[r * nb + b]);
+    const float scale =
+        w.format == WeightFormat::kQ4_PC ? x_scale : x_scale * F16ToF32(scale_bits);
     sum += static_cast<float>(dot) * scale;
   }
   return w.format == WeightFormat::kQ4_PC ? sum * w.row_scales()[r] : sum;
 }
-
-}  // namespace
 
 float DotF32Reference(const float* a, const float* b, int64_t n) {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -63,7 +66,7 @@ void MatMulReference(const float* x, int64_t n, const WeightMatrix& w, const flo
       } else if (w.format == WeightFormat::kBF16) {
         dot = DotF32Reference(x + i * cols, row.data(), cols);
       } else {
-        dot = QuantizedRowDot(w, r, xq, i);
+        dot = QuantizedRowDotReference(w, r, xq, i);
       }
       y[i * rows + r] = dot + b;
     }

@@ -19,4 +19,13 @@ float DotF32Reference(const float* a, const float* b, int64_t n);
 void MatMulReference(const float* x, int64_t n, const WeightMatrix& w, const float* bias,
                      float* y);
 
+struct QuantizedActivations;
+
+// Row `r` of a quantized `w` (either layout) times activation row `i` of
+// `xq`, as MatMulReference computes it. MatMul also runs it for a kPanels
+// matrix on a target without the int8 panel kernels, which only a test that
+// narrows the dispatched targets can bring about.
+float QuantizedRowDotReference(const WeightMatrix& w, int64_t r, const QuantizedActivations& xq,
+                               int64_t i);
+
 }  // namespace edgereason

@@ -14,6 +14,10 @@
 // Each block's int32 dot product is therefore exact, as in the reference; only
 // the f32 accumulation of the scaled blocks runs in a different order.
 //
+// kPanels matrices (tensor/weight_panels.h, what loaders make on these CPUs)
+// take the panel kernel of ops/matmul_vnni_panels-inl.h for every n. The
+// kernels below read kRows matrices (rows not a multiple of 16, or matrices
+// built without a loader):
 // GEMV (n < GemmMinRows, decode): rows are streamed once, in tiles of
 // kRowTile rows × up to kActGroup activation rows, four blocks (128 columns)
 // per step, with the next tile prefetched. The activations are rearranged
@@ -34,6 +38,7 @@
 
 #include "ops/matmul_internal.h"
 #include "ops/simd_config.h"
+#include "tensor/weight_panels.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "ops/matmul_vnni.cc"
@@ -60,7 +65,6 @@ constexpr int64_t kActGroup = 4;
 // rows and stays faster up to 16 (measured 1.3x at 16 parallel streams);
 // for q8_0 the GEMM already wins at 16.
 inline int64_t GemmMinRows(WeightFormat f) { return f == WeightFormat::kQ8_0 ? 16 : 32; }
-constexpr int64_t kPanelRows = 16;
 constexpr int64_t kPanelActs = 4;        // activation rows per GEMM register tile
 
 inline bool IsQ8(WeightFormat f) { return f == WeightFormat::kQ8_0; }
@@ -330,7 +334,17 @@ void GemvRows(const Operands& op, int64_t row_begin, int64_t row_end) {
 
 #include "ops/matmul_vnni_gemm-inl.h"
 
+#include "ops/matmul_vnni_panels-inl.h"
+
 bool VnniRowsKernel(const Operands& op, int64_t row_begin, int64_t row_end) {
+  if (op.w->layout == WeightLayout::kPanels) {
+    switch (op.w->format) {
+      case WeightFormat::kQ8_0: PanelRows<WeightFormat::kQ8_0>(op, row_begin, row_end); return true;
+      case WeightFormat::kQ4_0: PanelRows<WeightFormat::kQ4_0>(op, row_begin, row_end); return true;
+      case WeightFormat::kQ4_PC: PanelRows<WeightFormat::kQ4_PC>(op, row_begin, row_end); return true;
+      default: return false;
+    }
+  }
   const bool gemm = op.n >= GemmMinRows(op.w->format);
   switch (op.w->format) {
     case WeightFormat::kQ8_0:
@@ -350,11 +364,14 @@ bool VnniRowsKernel(const Operands& op, int64_t row_begin, int64_t row_end) {
   }
 }
 
+bool VnniHasPanelKernels() { return true; }
+
 #pragma GCC pop_options
 
 #else  // no VNNI kernel on this target
 
 bool VnniRowsKernel(const Operands&, int64_t, int64_t) { return false; }
+bool VnniHasPanelKernels() { return false; }
 
 #endif  // HWY_TARGET == HWY_AVX3_DL
 
@@ -366,6 +383,9 @@ HWY_AFTER_NAMESPACE();
 namespace edgereason::matmul_detail {
 
 HWY_EXPORT(VnniRowsKernel);
+HWY_EXPORT(VnniHasPanelKernels);
+
+bool VnniPanelKernels() { return HWY_DYNAMIC_DISPATCH(VnniHasPanelKernels)(); }
 
 bool VnniMatMulRows(const Operands& op, int64_t row_begin, int64_t row_end) {
   return HWY_DYNAMIC_DISPATCH(VnniRowsKernel)(op, row_begin, row_end);

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "tensor/weight_panels.h"
+
 namespace edgereason {
 namespace {
 
@@ -183,22 +185,22 @@ void DequantizeRow(const WeightMatrix& w, int64_t row, float* out) {
       for (int64_t c = 0; c < cols; ++c) out[c] = BF16ToF32(w.bf16()[row * cols + c]);
       return;
     case WeightFormat::kQ8_0:
-      for (int64_t b = 0; b < nb; ++b) {
-        const float scale = F16ToF32(w.block_scales()[row * nb + b]);
-        const int8_t* q = w.q8() + row * cols + b * kQuantBlock;
-        for (int64_t j = 0; j < kQuantBlock; ++j) out[b * kQuantBlock + j] = q[j] * scale;
-      }
-      return;
     case WeightFormat::kQ4_0:
-      for (int64_t b = 0; b < nb; ++b) {
-        DecodeNibbles(w.q4() + row * cols / 2 + b * kQuantBlock / 2,
-                      F16ToF32(w.block_scales()[row * nb + b]), out + b * kQuantBlock);
-      }
-      return;
     case WeightFormat::kQ4_PC:
+      // Block by block through ReadBlock, which reads either layout.
       for (int64_t b = 0; b < nb; ++b) {
-        DecodeNibbles(w.q4() + row * cols / 2 + b * kQuantBlock / 2, w.row_scales()[row],
-                      out + b * kQuantBlock);
+        uint8_t bytes[kQuantBlock];
+        uint16_t scale_bits = 0;
+        ReadBlock(w, row, b, bytes, &scale_bits);
+        float* o = out + b * kQuantBlock;
+        if (w.format == WeightFormat::kQ8_0) {
+          const float scale = F16ToF32(scale_bits);
+          for (int64_t j = 0; j < kQuantBlock; ++j) o[j] = static_cast<int8_t>(bytes[j]) * scale;
+        } else {
+          DecodeNibbles(bytes,
+                        w.format == WeightFormat::kQ4_0 ? F16ToF32(scale_bits) : w.row_scales()[row],
+                        o);
+        }
       }
       return;
   }

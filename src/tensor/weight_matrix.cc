@@ -19,6 +19,18 @@ int64_t WeightMatrix::Bytes() const {
   return 0;
 }
 
+int64_t WeightMatrix::ScaleBytes() const {
+  switch (format) {
+    case WeightFormat::kQ8_0:
+    case WeightFormat::kQ4_0:
+      return rows * blocks_per_row() * 2;
+    case WeightFormat::kQ4_PC:
+      return rows * 4;
+    default:
+      return 0;
+  }
+}
+
 WeightMatrix WeightMatrix::FromF32(std::vector<float> values, int64_t rows, int64_t cols) {
   auto owned = std::make_shared<std::vector<float>>(std::move(values));
   WeightMatrix m;

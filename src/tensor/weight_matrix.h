@@ -18,6 +18,12 @@
 // quantized values are contiguous for the SIMD kernels, and the scales of a
 // row tile fit in a few cache lines.
 //
+// Those are the kRows layouts, the ones checkpoints store. A quantized matrix
+// may instead be in the kPanels layout (tensor/weight_panels.h): the same
+// bytes and scales regrouped in panels of 16 rows for the int8 kernels, made
+// once at load. Only the matrix kernels, DequantizeRow and the panel helpers
+// read a kPanels matrix; everything else sees kRows.
+//
 // Ownership: `storage` keeps owned data (or the mapped file) alive; copies
 // share it. Immutable after load, so safe to read from any thread.
 #pragma once
@@ -31,8 +37,14 @@
 
 namespace edgereason {
 
+enum class WeightLayout : uint8_t {
+  kRows,    // row-major, as documented above
+  kPanels,  // 16-row panels (tensor/weight_panels.h); quantized formats only
+};
+
 struct WeightMatrix {
   WeightFormat format = WeightFormat::kF32;
+  WeightLayout layout = WeightLayout::kRows;
   // Element type of `data` for loaders that predate `format`; the kernels read
   // `format` only. Kept equal to kF32 whenever format is kF32.
   DType dtype = DType::kF32;
@@ -47,12 +59,14 @@ struct WeightMatrix {
   const uint16_t* bf16() const { return static_cast<const uint16_t*>(data); }
   const int8_t* q8() const { return static_cast<const int8_t*>(data); }
   const uint8_t* q4() const { return static_cast<const uint8_t*>(data); }
+  // Block scales: [rows][nb] for kRows, [rows / 16][nb][16] for kPanels.
   const uint16_t* block_scales() const { return static_cast<const uint16_t*>(scales); }
   const float* row_scales() const { return static_cast<const float*>(scales); }
 
   int64_t blocks_per_row() const { return cols / kQuantBlock; }
-  // Exact bytes of `data` plus `scales`.
+  // Exact bytes of `data` plus `scales`, and of `scales` alone.
   int64_t Bytes() const;
+  int64_t ScaleBytes() const;
 
   // Takes ownership of f32 values [rows, cols].
   static WeightMatrix FromF32(std::vector<float> values, int64_t rows, int64_t cols);

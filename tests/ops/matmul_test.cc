@@ -13,6 +13,7 @@
 #include "ops/quantized_activations.h"
 #include "simd_test_util.h"
 #include "tensor/quantize.h"
+#include "tensor/weight_panels.h"
 
 namespace edgereason {
 namespace {
@@ -80,6 +81,47 @@ TEST(MatMulTest, SimdMatchesReferenceOnEveryTarget) {
         for (size_t i = 0; i < y.size(); ++i) {
           ASSERT_NEAR(y[i], expected[i], 1e-5f * (magnitude[i] + std::fabs(bias[i % s.rows])))
               << "output " << i;
+        }
+      });
+    }
+  }
+}
+
+// kPanels matrices (tensor/weight_panels.h) against the reference of their
+// kRows original: the VNNI panel kernels where the target has them, the
+// scalar fallback elsewhere. Shapes cover every tile the kernels choose (one
+// activation row; 2, 3, 4; groups of 8 with every remainder; prefill sizes),
+// one to several panels per thread, and rows of 1 to 152 blocks.
+TEST(MatMulTest, PanelLayoutMatchesReferenceOnEveryTarget) {
+  const Shape shapes[] = {{1, 16, 32},   {1, 128, 96},  {1, 48, 4864}, {2, 32, 64},
+                          {3, 64, 160},  {4, 16, 896},  {5, 32, 128},  {7, 48, 96},
+                          {8, 80, 224},  {9, 16, 64},   {13, 32, 32},  {16, 48, 160},
+                          {23, 64, 288}, {40, 16, 2048}, {64, 96, 128}};
+  ThreadPool pool(3);
+  for (WeightFormat format : {WeightFormat::kQ8_0, WeightFormat::kQ4_0, WeightFormat::kQ4_PC}) {
+    for (const Shape& s : shapes) {
+      SCOPED_TRACE(std::string(WeightFormatName(format)) + " n=" + std::to_string(s.n) +
+                   " rows=" + std::to_string(s.rows) + " cols=" + std::to_string(s.cols));
+      const auto values = RandomValues(s.rows * s.cols, 3 + s.rows + s.cols);
+      const auto x = RandomValues(s.n * s.cols, 200 + s.n);
+      const auto bias = RandomValues(s.rows, 9);
+      auto rows_layout = QuantizeWeights(values.data(), s.rows, s.cols, format);
+      ASSERT_TRUE(rows_layout.ok()) << rows_layout.status().ToString();
+      ASSERT_TRUE(CanPackPanels(*rows_layout));
+      const WeightMatrix panels = PackPanels(*rows_layout);
+      std::vector<float> expected(s.n * s.rows);
+      MatMulReference(x.data(), s.n, *rows_layout, bias.data(), expected.data());
+      const auto magnitude = AbsoluteReference(x, s.n, *rows_layout);
+      test::ForEachSimdTarget([&] {
+        for (const float* b : {static_cast<const float*>(nullptr), bias.data()}) {
+          std::vector<float> y(s.n * s.rows, NAN);
+          MatMul(x.data(), s.n, panels, b, y.data(), pool);
+          for (size_t i = 0; i < y.size(); ++i) {
+            const float bias_i = b != nullptr ? bias[i % s.rows] : 0.0f;
+            ASSERT_NEAR(y[i], expected[i] - bias[i % s.rows] + bias_i,
+                        1e-5f * (magnitude[i] + std::fabs(bias[i % s.rows])))
+                << "output " << i << (b != nullptr ? " with bias" : " without bias");
+          }
         }
       });
     }
