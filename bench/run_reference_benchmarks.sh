@@ -31,4 +31,7 @@ for dtype in q8_0 q4_0; do
   run $cli bench --model "$out/$dtype" --threads "$threads" -p 256 -n 128 --reps 3 \
       --parallel 1,2,4,8,16 --lora "$out/lora64" --lora-dtype q8_0
 done
+# The adapter's cost with 4-bit LoRA matrices (half the bytes of int8).
+run $cli bench --model "$out/q4_0" --threads "$threads" -p 256 -n 128 --reps 5 \
+    --lora "$out/lora64" --lora-dtype q4_0
 echo "wrote $results" >&2

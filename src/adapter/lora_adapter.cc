@@ -195,8 +195,8 @@ Result<std::shared_ptr<const LoraAdapter>> LoraAdapter::Load(const std::string& 
                                                              const AdapterBaseShape& base,
                                                              const LoraLoadOptions& options) {
   if (options.format != WeightFormat::kF32 && options.format != WeightFormat::kBF16 &&
-      options.format != WeightFormat::kQ8_0) {
-    return InvalidArgument("LoRA matrices can be held in f32, bf16 or q8_0 (int8), not " +
+      options.format != WeightFormat::kQ8_0 && options.format != WeightFormat::kQ4_0) {
+    return InvalidArgument("LoRA matrices can be held in f32, bf16, q8_0 (int8) or q4_0, not " +
                            std::string(WeightFormatName(options.format)));
   }
   const std::string config_path = JoinPath(dir, "adapter_config.json");
@@ -328,6 +328,16 @@ int64_t LoraAdapter::NumParameters() const {
     }
   }
   return n;
+}
+
+int64_t LoraAdapter::Bytes() const {
+  int64_t bytes = 0;
+  for (const auto& layer : layers_) {
+    for (const auto& lin : layer) {
+      if (lin) bytes += lin->a.Bytes() + lin->b.Bytes();
+    }
+  }
+  return bytes;
 }
 
 }  // namespace edgereason

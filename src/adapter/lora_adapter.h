@@ -32,11 +32,13 @@ struct AdapterBaseShape {
   std::array<std::pair<int64_t, int64_t>, kNumLinearSlots> linear;
 };
 
-// How the LoRA matrices are held in memory. kQ8_0 is the int8 option; a
-// matrix whose columns are not a multiple of 32 (B when r % 32 != 0) falls
-// back to bf16, the next smaller exact-enough format.
+// How the LoRA matrices are held in memory. kQ8_0 is the int8 option and
+// kQ4_0 the 4-bit one (half the bytes a decoded token reads for the adapter,
+// with 4-bit rounding error in A and B); a matrix whose columns are not a
+// multiple of 32 (B when r % 32 != 0) falls back to bf16, the next smaller
+// exact-enough format.
 struct LoraLoadOptions {
-  WeightFormat format = WeightFormat::kF32;  // kF32, kBF16 or kQ8_0
+  WeightFormat format = WeightFormat::kF32;  // kF32, kBF16, kQ8_0 or kQ4_0
 };
 
 // One adapted linear layer: A [r, in], B [out, r], and its scale
@@ -67,6 +69,9 @@ class LoraAdapter {
   // prompt (empty for ordinary LoRA).
   const std::vector<int32_t>& invocation_tokens() const { return invocation_tokens_; }
   int64_t NumParameters() const;
+  // Bytes of every A and B matrix as held (values plus scales): what a token
+  // decoded with the adapter reads on top of the base weights.
+  int64_t Bytes() const;
   // A copy with the same targets, ranks, scales and invocation tokens but new
   // values: `values` holds, for every adapted (layer, slot) in layer-then-slot
   // order, A [r, in] then B [out, r] as f32. Lets a trainer refresh the

@@ -164,11 +164,16 @@ Result<BenchmarkResult> RunBenchmark(Engine& engine, const BenchmarkOptions& opt
   result.tg_tps = Median(result.tg_runs);
   for (int n : options.parallel) {
     if (n < 1) return InvalidArgument("bench: --parallel values must be at least 1");
-    std::vector<BenchmarkResult::Parallel> runs;
-    for (int rep = 0; rep < options.repetitions; ++rep) {
-      ER_ASSIGN_OR_RETURN(auto p, TimeParallel(engine, prompt, n, options.generate_tokens, rng));
-      runs.push_back(p);
+  }
+  std::vector<std::vector<BenchmarkResult::Parallel>> parallel_runs(options.parallel.size());
+  for (int rep = 0; rep < options.repetitions; ++rep) {
+    for (size_t k = 0; k < options.parallel.size(); ++k) {
+      ER_ASSIGN_OR_RETURN(auto p, TimeParallel(engine, prompt, options.parallel[k],
+                                               options.generate_tokens, rng));
+      parallel_runs[k].push_back(p);
     }
+  }
+  for (const auto& runs : parallel_runs) {
     std::vector<double> tps;
     for (const auto& r : runs) tps.push_back(r.tps);
     BenchmarkResult::Parallel p = runs.front();
@@ -176,12 +181,17 @@ Result<BenchmarkResult> RunBenchmark(Engine& engine, const BenchmarkOptions& opt
     result.parallel.push_back(p);
   }
   if (options.adapter >= 0) {
+    std::vector<double> ratios;
     for (int rep = 0; rep <= options.repetitions; ++rep) {
+      ER_ASSIGN_OR_RETURN(double base, TimeDecode(engine, options.depth, options.generate_tokens, rng));
       ER_ASSIGN_OR_RETURN(double tg, TimeDecode(engine, options.depth, options.generate_tokens, rng,
                                                 options.adapter));
-      if (rep > 0) result.tg_adapter_runs.push_back(static_cast<double>(options.generate_tokens) / tg);
+      if (rep == 0) continue;
+      result.tg_adapter_runs.push_back(static_cast<double>(options.generate_tokens) / tg);
+      ratios.push_back(base / tg);  // adapter tps / base tps
     }
     result.tg_adapter_tps = Median(result.tg_adapter_runs);
+    result.adapter_cost = 1.0 - Median(ratios);
     std::vector<BenchmarkResult::Ttft> runs;
     for (int rep = 0; rep <= options.repetitions; ++rep) {
       ER_ASSIGN_OR_RETURN(auto t, TimeSwitch(engine, prompt, options.adapter));

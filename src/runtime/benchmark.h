@@ -27,12 +27,19 @@ struct BenchmarkResult {
   double pp_tps = 0;  // median
   double tg_tps = 0;  // median
   std::vector<double> pp_runs, tg_runs;
-  // With an adapter: tg with the adapter on every token (median and runs).
+  // With an adapter: tg with the adapter on every token (median and runs),
+  // and its cost: 1 − median over repetitions of adapter tps / base tps,
+  // each pair timed back to back so the machine's drift (shared machines
+  // move ±20% within a minute) cancels.
   double tg_adapter_tps = 0;
   std::vector<double> tg_adapter_runs;
+  double adapter_cost = 0;
   struct Parallel {
     int n = 0;
-    double tps = 0;  // aggregate decode tokens/s over the n streams (median)
+    // Aggregate decode tokens/s over the n streams (median). The repetitions
+    // go round every N in turn, so the N values are compared over the same
+    // stretch of time.
+    double tps = 0;
     int64_t kv_bytes = 0;
     int64_t prompt_tokens_encoded = 0;
   };

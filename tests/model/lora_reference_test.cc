@@ -97,8 +97,9 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, LoraReferenceTest, ::testing::ValuesIn(test::
 namespace edgereason {
 namespace {
 
-// LoRA matrices held in bf16 or int8 (q8_0 for A; B of rank 8 falls back to
-// bf16) over f32 and quantized bases stay close to the f32 adapter.
+// LoRA matrices held in bf16, int8 or 4-bit (q8_0 / q4_0 for A; B of rank 8
+// falls back to bf16) over f32 and quantized bases stay close to the f32
+// adapter.
 TEST(LoraPrecisionTest, ReducedPrecisionAdaptersStayCloseToF32) {
   const std::string dir = test::SharedPath("fixtures/hf-reference/qwen2-tied");
   auto ref = SafetensorsFile::Open(dir + "/reference.safetensors");
@@ -112,7 +113,9 @@ TEST(LoraPrecisionTest, ReducedPrecisionAdaptersStayCloseToF32) {
   for (const Case& c : {Case{WeightFormat::kF32, WeightFormat::kBF16, 0.1f},
                         Case{WeightFormat::kF32, WeightFormat::kQ8_0, 0.3f},
                         Case{WeightFormat::kBF16, WeightFormat::kBF16, 0.3f},
-                        Case{WeightFormat::kQ8_0, WeightFormat::kQ8_0, 1.0f}}) {
+                        Case{WeightFormat::kQ8_0, WeightFormat::kQ8_0, 1.0f},
+                        // 4-bit A and B: ten times the int8 error (measured 0.61).
+                        Case{WeightFormat::kF32, WeightFormat::kQ4_0, 1.0f}}) {
     SCOPED_TRACE(std::string(WeightFormatName(c.base)) + " base, " +
                  std::string(WeightFormatName(c.lora)) + " LoRA");
     auto model = Model::Load(dir + "/model", {.weight_format = c.base});
@@ -137,7 +140,7 @@ TEST(LoraPrecisionTest, ReducedPrecisionAdaptersStayCloseToF32) {
     EXPECT_LT(diff, c.bound);
   }
   EXPECT_FALSE(LoraAdapter::Load(dir + "/adapter_lora", AdapterShapeOf(*LoadModelConfig(dir + "/model")),
-                                 {.format = WeightFormat::kQ4_0}).ok());
+                                 {.format = WeightFormat::kQ4_PC}).ok());
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ Result<KvDType> ParseKvDTypeFlag(const std::string& name) {
 
 Result<int16_t> AddAdapterFlag(Engine& engine, const std::string& dir, const std::string& lora_dtype) {
   auto format = WeightFormatFromName(lora_dtype);
-  if (!format) return InvalidArgument("--lora-dtype '" + lora_dtype + "' is not one of f32, bf16, q8_0");
+  if (!format) return InvalidArgument("--lora-dtype '" + lora_dtype + "' is not one of f32, bf16, q8_0, q4_0");
   ER_ASSIGN_OR_RETURN(auto adapter,
                       LoraAdapter::Load(dir, engine.model().adapter_shape(), {.format = *format}));
   return engine.AddAdapter(std::move(adapter));

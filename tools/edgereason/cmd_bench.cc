@@ -110,9 +110,15 @@ int RunBench(const BenchFlags& f) {
     j["parallel"] = list;
   }
   if (result->ttft) {
+    const double adapter_bytes =
+        static_cast<double>((*engine)->adapter(options.adapter)->Bytes());
     j["tg_adapter"] = {{"tokens", f.generate}, {"tps", result->tg_adapter_tps},
                        {"runs", result->tg_adapter_runs},
-                       {"cost_vs_base", 1.0 - result->tg_adapter_tps / result->tg_tps}};
+                       {"cost_vs_base", result->adapter_cost},
+                       {"adapter_mb", adapter_bytes / 1e6},
+                       // Were decode bound by memory reads alone, the adapter
+                       // would cost the share of its bytes in a token's reads.
+                       {"cost_floor", adapter_bytes / (weights_mb * 1e6 + adapter_bytes)}};
     const auto& t = *result->ttft;
     j["ttft_ms"] = {{"base", t.base_ms}, {"adapter_shared_kv", t.shared_ms},
                     {"adapter_reencode", t.reencode_ms}};
@@ -156,7 +162,7 @@ void AddBenchCommand(CLI::App& app, ExitCode& exit_code) {
   cmd->add_option("--parallel", f->parallel, "stream counts, e.g. 1,2,4,8,16");
   cmd->add_option("--lora", f->lora, "PEFT adapter: measure switch cost");
   cmd->add_option("--kv-dtype", f->kv_dtype, "KV cache storage: f32, f16, bf16, int8")->capture_default_str();
-  cmd->add_option("--lora-dtype", f->lora_dtype, "LoRA matrices in f32, bf16 or q8_0")->capture_default_str();
+  cmd->add_option("--lora-dtype", f->lora_dtype, "LoRA matrices in f32, bf16, q8_0 (int8) or q4_0")->capture_default_str();
   cmd->add_flag("--json", f->json, "print one JSON object on one line");
   cmd->callback([f, &exit_code] { exit_code.value = RunBench(*f); });
 }

@@ -12,7 +12,7 @@ namespace edgereason::cli {
 
 void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
   struct Options {
-    std::string model, ids, out, lora, dtype;
+    std::string model, ids, out, lora, dtype, lora_dtype = "f32";
     std::optional<int64_t> lora_start;
     int threads = 1;
     int parallel = 1;
@@ -33,6 +33,9 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
   cmd->add_option("--out", opt->out, "output .safetensors file (written atomically)")->required();
   cmd->add_option("--dtype", opt->dtype, "weight format (default f32, the reference)");
   cmd->add_option("--lora", opt->lora, "PEFT LoRA adapter directory");
+  cmd->add_option("--lora-dtype", opt->lora_dtype,
+                  "LoRA matrices in f32, bf16, q8_0 (int8) or q4_0")
+      ->capture_default_str();
   cmd->add_option("--lora-start", opt->lora_start,
                   "position where the adapter turns on (earlier positions use base weights)");
   cmd->add_option("--threads,-t", opt->threads, "threads")->capture_default_str();
@@ -49,7 +52,7 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
     if (!engine.ok()) return fail(engine.status());
     const int32_t seq = (*engine)->AddSequence();
     if (!opt->lora.empty()) {
-      auto id = AddAdapterFlag(**engine, opt->lora, "f32");
+      auto id = AddAdapterFlag(**engine, opt->lora, opt->lora_dtype);
       if (!id.ok()) return fail(id.status());
       GenerateOptions resolve;
       resolve.adapter = *id;
