@@ -158,15 +158,15 @@ Status ForwardPass::Run(std::span<const TokenRow> rows, KvCache& kv, ThreadPool&
 void ForwardPass::Linears(const float* x, int64_t layer, std::initializer_list<LinearOut> outs) {
   const int64_t n = static_cast<int64_t>(rows_.size());
   const int64_t in = outs.begin()->w->cols;
+  // One pass: each adapter's A products (t = A x over its rows) first, then
+  // the base products, then the B products (u = B t), which start once their
+  // A product is done; the shared input is quantized once.
   std::vector<MatMulJob> jobs;
-  for (const LinearOut& o : outs) jobs.push_back({x, n, o.w, BiasOrNull(*o.bias), o.y});
-  // Each adapter's rows, its gathered input, and its A products beside the
-  // base products (same pass, the shared input quantized once).
   struct Delta {
     const LoraLinear* lora;
     const LinearOut* out;
     size_t adapter;
-    size_t k;  // its products: lora_t_[k], lora_u_[k]
+    size_t k;  // its products: lora_t_[k], lora_u_[k]; its A job: jobs[k]
   };
   std::vector<Delta> deltas;
   std::vector<std::vector<int64_t>> rows_of(adapters_.size());
@@ -195,15 +195,13 @@ void ForwardPass::Linears(const float* x, int64_t layer, std::initializer_list<L
       jobs.push_back({xa, m, &lora->a, nullptr, lora_t_[k].data()});
     }
   }
-  MatMulBatch(jobs, *pool_);
-  if (deltas.empty()) return;
-  // u = B t for every delta in one pass, then y[row] += scale · u.
-  jobs.clear();
+  for (const LinearOut& o : outs) jobs.push_back({x, n, o.w, BiasOrNull(*o.bias), o.y});
   for (const Delta& d : deltas) {
     jobs.push_back({lora_t_[d.k].data(), static_cast<int64_t>(rows_of[d.adapter].size()), &d.lora->b,
-                    nullptr, lora_u_[d.k].data()});
+                    nullptr, lora_u_[d.k].data(), /*after=*/static_cast<int>(d.k)});
   }
   MatMulBatch(jobs, *pool_);
+  // y[row] += scale · u.
   for (const Delta& d : deltas) {
     const int64_t out = d.out->w->rows;
     const std::vector<int64_t>& rows = rows_of[d.adapter];

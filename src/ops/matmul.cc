@@ -10,6 +10,8 @@
 #include "ops/matmul.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cassert>
 #include <memory>
 #include <vector>
@@ -340,6 +342,16 @@ void PanelRowsReference(const matmul_detail::Operands& op, int64_t row_begin, in
   }
 }
 
+// Waits until `done` reaches `target`: a job's input is another job's
+// output, still being computed by another thread (whose chunk was claimed
+// earlier, so it is running, not waiting on us). Spins briefly, then yields
+// the core in case that thread shares it.
+void WaitForRows(const std::atomic<int64_t>& done, int64_t target) {
+  for (int spins = 0; done.load(std::memory_order_acquire) < target; ++spins) {
+    if (spins >= 256) std::this_thread::yield();
+  }
+}
+
 }  // namespace
 
 void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
@@ -348,24 +360,38 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
   static thread_local std::vector<std::unique_ptr<QuantizedActivations>> quantized;
   std::vector<matmul_detail::Operands> ops;
   std::vector<int64_t> first_row;  // each op's rows in the pass's row space
+  // A job that reads an earlier job's output: the op index it waits for
+  // (-1: none); its input is quantized once that op is done, by the first
+  // thread to get there (quantize_state: 0 not started, 1 running, 2 done).
+  std::vector<int64_t> waits_for;
+  std::vector<int64_t> op_of_job(jobs.size(), -1);
   ops.reserve(jobs.size());
   first_row.reserve(jobs.size() + 1);
   size_t used = 0;
   int64_t rows = 0, work = 0;
-  for (const MatMulJob& job : jobs) {
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const MatMulJob& job = jobs[j];
     const WeightMatrix& w = *job.w;
     if (job.n <= 0 || w.rows <= 0) continue;
+    assert(job.after < static_cast<int>(j));
+    const int64_t dependency = job.after >= 0 ? op_of_job[job.after] : -1;
     const QuantizedActivations* xq = nullptr;
     if (IsQuantized(w.format)) {
       assert(w.cols % kQuantBlock == 0);
-      for (const auto& op : ops) {
-        if (op.xq != nullptr && op.x == job.x && op.n == job.n && op.xq->cols == w.cols) xq = op.xq;
+      for (size_t k = 0; k < ops.size() && dependency < 0; ++k) {
+        const auto& op = ops[k];
+        if (op.xq != nullptr && waits_for[k] < 0 && op.x == job.x && op.n == job.n &&
+            op.xq->cols == w.cols) {
+          xq = op.xq;
+        }
       }
       if (xq == nullptr) {
         if (used == quantized.size()) quantized.push_back(std::make_unique<QuantizedActivations>());
         QuantizedActivations* out = quantized[used++].get();
         ResizeQuantizedActivations(job.n, w.cols, out);
-        if (job.n >= 64) {
+        if (dependency >= 0) {
+          // Quantized during the pass, once its input exists.
+        } else if (job.n >= 64) {
           pool.ParallelFor(job.n, 8, [&](int64_t begin, int64_t end) {
             QuantizeActivationRows(job.x, begin, end, out);
           });
@@ -375,7 +401,9 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
         xq = out;
       }
     }
+    op_of_job[j] = static_cast<int64_t>(ops.size());
     ops.push_back({job.x, xq, job.n, job.w, job.bias, job.y});
+    waits_for.push_back(dependency);
     first_row.push_back(rows);
     // Each op starts on a multiple of the grain, so a thread's share of one
     // op never splits a packed 16-row GEMM panel.
@@ -384,18 +412,39 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
   }
   if (ops.empty()) return;
   first_row.push_back(rows);
+  std::vector<std::atomic<int64_t>> rows_done(ops.size());
+  std::vector<std::atomic<int>> quantize_state(ops.size());
+  // Makes op k's input ready: waits for the op it reads, then quantizes.
+  auto await_input = [&](size_t k) {
+    const int64_t dependency = waits_for[k];
+    if (dependency < 0) return;
+    WaitForRows(rows_done[dependency], ops[dependency].w->rows);
+    if (ops[k].xq == nullptr) return;  // f32/bf16 weights read x directly
+    int expected = 0;
+    if (quantize_state[k].compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+      auto* out = const_cast<QuantizedActivations*>(ops[k].xq);
+      QuantizeActivationRows(ops[k].x, 0, ops[k].n, out);
+      quantize_state[k].store(2, std::memory_order_release);
+    } else {
+      for (int spins = 0; quantize_state[k].load(std::memory_order_acquire) != 2; ++spins) {
+        if (spins >= 256) std::this_thread::yield();
+      }
+    }
+  };
   // Rows [begin, end) of the pass's row space: the overlapping part of each op.
   auto run = [&](int64_t begin, int64_t end) {
     for (size_t k = 0; k < ops.size(); ++k) {
       const int64_t lo = std::max(begin, first_row[k]) - first_row[k];
       const int64_t hi = std::min({end, first_row[k + 1], first_row[k] + ops[k].w->rows}) - first_row[k];
       if (lo >= hi) continue;
-      if (IsQuantized(ops[k].w->format) && matmul_detail::VnniMatMulRows(ops[k], lo, hi)) continue;
-      if (ops[k].w->layout == WeightLayout::kPanels) {
+      await_input(k);
+      if (IsQuantized(ops[k].w->format) && matmul_detail::VnniMatMulRows(ops[k], lo, hi)) {
+      } else if (ops[k].w->layout == WeightLayout::kPanels) {
         PanelRowsReference(ops[k], lo, hi);
-        continue;
+      } else {
+        HWY_DYNAMIC_DISPATCH(MatMulRows)(ops[k], lo, hi);
       }
-      HWY_DYNAMIC_DISPATCH(MatMulRows)(ops[k], lo, hi);
+      rows_done[k].fetch_add(hi - lo, std::memory_order_acq_rel);
     }
   };
   // Below ~64K multiply-adds (a few microseconds) waking the other threads

@@ -32,13 +32,17 @@ struct MatMulJob {
   const WeightMatrix* w = nullptr;
   const float* bias = nullptr;  // [w.rows] or null
   float* y = nullptr;
+  // Index of an earlier job of the batch whose output `x` is (a LoRA B
+  // product reads its A product), or -1. Its rows start once that job's rows
+  // are all done, within the same pass: no second wake-up of the pool.
+  int after = -1;
 };
 
 // Every job in one parallel pass over their output rows taken together, so
 // products of one input (q, k and v; gate and up; the LoRA A matrices beside
 // them) wake the pool once and quantize the input once (jobs with the same x,
 // n and width share it). Results equal one MatMul per job. Outputs must not
-// overlap each other or any input.
+// overlap each other or any input other than a later job's `after` input.
 void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool);
 
 // The layout MatMul reads `w` fastest in on this CPU: kPanels (see

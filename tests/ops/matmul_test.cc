@@ -219,6 +219,67 @@ TEST(MatMulTest, BatchEqualsOneMatMulPerJob) {
   }
 }
 
+// Jobs that read an earlier job's output (`after`, as LoRA's B reads A's)
+// run in the same pass and give exactly what two MatMul calls in turn give:
+// for every format of the second product (quantized ones quantize their input
+// only once it exists, kPanels included), any thread count, and passes small
+// enough to run on one thread or large enough to be split.
+TEST(MatMulTest, DependentJobsEqualMatMulsInTurn) {
+  for (const int64_t n : {1, 4, 9}) {
+    for (const int64_t rows : {32, 1024}) {
+      SCOPED_TRACE("n=" + std::to_string(n) + " rows=" + std::to_string(rows));
+      const int64_t cols = 256, rank = 64;
+      const auto x = RandomValues(n * cols, 61);
+      const auto a_values = RandomValues(rank * cols, 62);
+      const auto b_values = RandomValues(rows * rank, 63);
+      const auto base_values = RandomValues(rows * cols, 64);
+      const WeightMatrix a = *QuantizeWeights(a_values.data(), rank, cols, WeightFormat::kQ8_0);
+      const WeightMatrix base = *QuantizeWeights(base_values.data(), rows, cols, WeightFormat::kQ4_0);
+      for (WeightFormat b_format : {WeightFormat::kF32, WeightFormat::kBF16, WeightFormat::kQ8_0,
+                                    WeightFormat::kQ4_0}) {
+        SCOPED_TRACE(std::string(WeightFormatName(b_format)));
+        const WeightMatrix b_rows = *QuantizeWeights(b_values.data(), rows, rank, b_format);
+        const WeightMatrix b = CanPackPanels(b_rows) ? PackPanels(b_rows) : b_rows;
+        for (int threads : {1, 2, 3}) {
+          ThreadPool pool(threads);
+          std::vector<float> t_alone(n * rank), u_alone(n * rows), y_alone(n * rows);
+          MatMul(x.data(), n, a, nullptr, t_alone.data(), pool);
+          MatMul(t_alone.data(), n, b, nullptr, u_alone.data(), pool);
+          MatMul(x.data(), n, base, nullptr, y_alone.data(), pool);
+          std::vector<float> t(n * rank, NAN), u(n * rows, NAN), y(n * rows, NAN);
+          const MatMulJob jobs[] = {{x.data(), n, &a, nullptr, t.data()},
+                                    {x.data(), n, &base, nullptr, y.data()},
+                                    {t.data(), n, &b, nullptr, u.data(), /*after=*/0}};
+          MatMulBatch(jobs, pool);
+          EXPECT_EQ(t, t_alone);
+          EXPECT_EQ(y, y_alone);
+          EXPECT_EQ(u, u_alone);
+        }
+      }
+    }
+  }
+  // A first product spanning many chunks, so another thread reaches the
+  // second one's rows while the first is still being computed.
+  const int64_t n = 8, cols = 1024, mid = 1024, rows = 256;
+  const auto x = RandomValues(n * cols, 71);
+  const auto first_values = RandomValues(mid * cols, 72), second_values = RandomValues(rows * mid, 73);
+  const WeightMatrix first = PackPanels(*QuantizeWeights(first_values.data(), mid, cols, WeightFormat::kQ8_0));
+  const WeightMatrix second = PackPanels(*QuantizeWeights(second_values.data(), rows, mid, WeightFormat::kQ4_0));
+  for (int threads : {2, 3}) {
+    ThreadPool pool(threads);
+    std::vector<float> t_alone(n * mid), u_alone(n * rows);
+    MatMul(x.data(), n, first, nullptr, t_alone.data(), pool);
+    MatMul(t_alone.data(), n, second, nullptr, u_alone.data(), pool);
+    for (int repeat = 0; repeat < 20; ++repeat) {
+      std::vector<float> t(n * mid, NAN), u(n * rows, NAN);
+      const MatMulJob jobs[] = {{x.data(), n, &first, nullptr, t.data()},
+                                {t.data(), n, &second, nullptr, u.data(), /*after=*/0}};
+      MatMulBatch(jobs, pool);
+      ASSERT_EQ(u, u_alone) << threads << " threads, repeat " << repeat;
+    }
+  }
+}
+
 TEST(MatMulTest, ThreadCountDoesNotChangeResults) {
   for (const int64_t n : {6, 20}) {
   const int64_t rows = 77, cols = 256;
