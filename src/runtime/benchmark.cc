@@ -174,10 +174,14 @@ Result<BenchmarkResult> RunBenchmark(Engine& engine, const BenchmarkOptions& opt
     }
   }
   for (const auto& runs : parallel_runs) {
-    std::vector<double> tps;
-    for (const auto& r : runs) tps.push_back(r.tps);
+    std::vector<double> tps, speedups;
+    for (size_t rep = 0; rep < runs.size(); ++rep) {
+      tps.push_back(runs[rep].tps);
+      speedups.push_back(runs[rep].tps / parallel_runs.front()[rep].tps);
+    }
     BenchmarkResult::Parallel p = runs.front();
     p.tps = Median(tps);
+    p.speedup = Median(speedups);
     result.parallel.push_back(p);
   }
   if (options.adapter >= 0) {

@@ -40,6 +40,9 @@ struct BenchmarkResult {
     // go round every N in turn, so the N values are compared over the same
     // stretch of time.
     double tps = 0;
+    // Median over repetitions of this N's tps / the first N's tps in the
+    // same round (the paired speed-up; 1 for the first N).
+    double speedup = 1;
     int64_t kv_bytes = 0;
     int64_t prompt_tokens_encoded = 0;
   };

@@ -104,7 +104,8 @@ int RunBench(const BenchFlags& f) {
   if (!result->parallel.empty()) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const auto& p : result->parallel) {
-      list.push_back({{"n", p.n}, {"tps", p.tps}, {"kv_mb", p.kv_bytes / 1e6},
+      list.push_back({{"n", p.n}, {"tps", p.tps}, {"speedup_vs_first", p.speedup},
+                      {"kv_mb", p.kv_bytes / 1e6},
                       {"prompt_tokens_encoded", p.prompt_tokens_encoded}});
     }
     j["parallel"] = list;
