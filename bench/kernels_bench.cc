@@ -23,7 +23,6 @@
 #include "ops/simd_targets.h"
 #include "tensor/dtype.h"
 #include "tensor/quantize.h"
-#include "tensor/weight_panels.h"
 
 namespace edgereason {
 namespace {
@@ -77,7 +76,7 @@ const std::vector<WeightMatrix>& Weights(int64_t rows, int64_t cols, WeightForma
     // panel kernels).
     const WeightMatrix rows_layout = QuantizeWeights(values.data(), rows, cols, format).value();
     const bool panels = PreferredWeightLayout(rows_layout) == WeightLayout::kPanels;
-    auto copy = [&] { return panels ? PackPanels(rows_layout) : Copy(rows_layout); };
+    auto copy = [&] { return panels ? InPreferredLayout(rows_layout) : Copy(rows_layout); };
     copies.push_back(copy());
     const int64_t count = cold ? std::max<int64_t>(1, kColdBytes / copies[0].Bytes()) : 1;
     while (static_cast<int64_t>(copies.size()) < count) copies.push_back(copy());

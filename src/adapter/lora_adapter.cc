@@ -11,7 +11,6 @@
 #include "io/safetensors.h"
 #include "ops/matmul.h"
 #include "tensor/quantize.h"
-#include "tensor/weight_panels.h"
 
 namespace edgereason {
 namespace {
@@ -157,10 +156,9 @@ Result<WeightMatrix> ReadMatrix(const SafetensorsTensor& t, int64_t rows, int64_
   if (!converted.ok()) {
     return InvalidArgument(origin + ": tensor '" + t.name + "': " + converted.status().message());
   }
-  // The base's layout rule: int8 A and B matrices of whole 16-row panels run
-  // on the panel kernels.
-  if (PreferredWeightLayout(*converted) == WeightLayout::kPanels) return PackPanels(*converted);
-  return converted;
+  // The base's layout rule: quantized A and B matrices of whole 16-row panels
+  // run on the panel kernels.
+  return InPreferredLayout(std::move(*converted));
 }
 
 // Adapter tensor names: "base_model.model.<module>.lora_A.weight", with an

@@ -5,7 +5,6 @@
 #include "base/file.h"
 #include "ops/matmul.h"
 #include "tensor/quantize.h"
-#include "tensor/weight_panels.h"
 
 namespace edgereason {
 namespace {
@@ -86,9 +85,8 @@ Result<WeightMatrix> TensorLoader::Matrix(const std::string& name, int64_t rows,
                                           WeightFormat format) const {
   bool borrowed = false;
   ER_ASSIGN_OR_RETURN(WeightMatrix m, RowMajorMatrix(name, rows, cols, format, &borrowed));
-  if (PreferredWeightLayout(m) != WeightLayout::kPanels) return m;
-  WeightMatrix packed = PackPanels(m);
-  if (borrowed) {
+  WeightMatrix packed = InPreferredLayout(m);
+  if (borrowed && packed.layout != m.layout) {
     DropMappedPages(m.data, static_cast<size_t>(m.Bytes() - m.ScaleBytes()));
     DropMappedPages(m.scales, static_cast<size_t>(m.ScaleBytes()));
   }

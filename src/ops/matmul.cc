@@ -458,8 +458,16 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
 }
 
 WeightLayout PreferredWeightLayout(const WeightMatrix& w) {
-  const bool packable = IsQuantized(w.format) && w.rows % kPanelRows == 0 && w.rows > 0;
-  return packable && matmul_detail::VnniPanelKernels() ? WeightLayout::kPanels : WeightLayout::kRows;
+  if (w.layout == WeightLayout::kPanels) return WeightLayout::kPanels;
+  return CanPackPanels(w) && matmul_detail::VnniPanelKernels() ? WeightLayout::kPanels
+                                                               : WeightLayout::kRows;
+}
+
+WeightMatrix InPreferredLayout(WeightMatrix w) {
+  if (w.layout == WeightLayout::kRows && PreferredWeightLayout(w) == WeightLayout::kPanels) {
+    return PackPanels(w);
+  }
+  return w;
 }
 
 void MatMul(const float* x, int64_t n, const WeightMatrix& w, const float* bias, float* y,

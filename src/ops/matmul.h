@@ -48,9 +48,13 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool);
 // The layout MatMul reads `w` fastest in on this CPU: kPanels (see
 // tensor/weight_panels.h) for a quantized matrix of whole 16-row panels when
 // the dispatched target has the int8 panel kernels (AVX-512 VNNI), else
-// kRows. Loaders repack to it once (PackPanels); either layout gives the
-// same results, which tests check against the reference.
+// kRows. Either layout gives the same results, which tests check against the
+// reference.
 WeightLayout PreferredWeightLayout(const WeightMatrix& w);
+
+// `w` in PreferredWeightLayout: repacked (an owned copy) once at load by the
+// loaders, or returned as is.
+WeightMatrix InPreferredLayout(WeightMatrix w);
 
 // Dot product of two f32 vectors [n].
 float DotF32(const float* a, const float* b, int64_t n);
