@@ -47,11 +47,7 @@ std::vector<float> RandomValues(int64_t count, uint32_t seed, float stddev = 0.0
 
 // A byte-for-byte copy of `w` in its own allocation.
 WeightMatrix Copy(const WeightMatrix& w) {
-  const int64_t data_bytes = w.Bytes() - (w.scales != nullptr
-                                              ? (w.format == WeightFormat::kQ4_PC
-                                                     ? w.rows * 4
-                                                     : w.rows * w.blocks_per_row() * 2)
-                                              : 0);
+  const int64_t data_bytes = w.Bytes() - w.ScaleBytes();
   auto bytes = std::make_shared<std::vector<uint8_t>>(w.Bytes());
   std::memcpy(bytes->data(), w.data, data_bytes);
   if (w.scales != nullptr) std::memcpy(bytes->data() + data_bytes, w.scales, w.Bytes() - data_bytes);

@@ -342,12 +342,12 @@ void PanelRowsReference(const matmul_detail::Operands& op, int64_t row_begin, in
   }
 }
 
-// Waits until `done` reaches `target`: a job's input is another job's
-// output, still being computed by another thread (whose chunk was claimed
-// earlier, so it is running, not waiting on us). Spins briefly, then yields
-// the core in case that thread shares it.
-void WaitForRows(const std::atomic<int64_t>& done, int64_t target) {
-  for (int spins = 0; done.load(std::memory_order_acquire) < target; ++spins) {
+// Waits until `ready()`: for work another thread is doing right now (its
+// chunk was claimed earlier, so it is running, not waiting on us). Spins
+// briefly, then yields the core in case that thread shares it.
+template <class Ready>
+void SpinUntil(Ready ready) {
+  for (int spins = 0; !ready(); ++spins) {
     if (spins >= 256) std::this_thread::yield();
   }
 }
@@ -364,6 +364,7 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
   // (-1: none); its input is quantized once that op is done, by the first
   // thread to get there (quantize_state: 0 not started, 1 running, 2 done).
   std::vector<int64_t> waits_for;
+  std::vector<QuantizedActivations*> quantized_later;  // per op: filled during the pass, or null
   std::vector<int64_t> op_of_job(jobs.size(), -1);
   ops.reserve(jobs.size());
   first_row.reserve(jobs.size() + 1);
@@ -376,6 +377,7 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
     assert(job.after < static_cast<int>(j));
     const int64_t dependency = job.after >= 0 ? op_of_job[job.after] : -1;
     const QuantizedActivations* xq = nullptr;
+    QuantizedActivations* later = nullptr;
     if (IsQuantized(w.format)) {
       assert(w.cols % kQuantBlock == 0);
       for (size_t k = 0; k < ops.size() && dependency < 0; ++k) {
@@ -390,7 +392,7 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
         QuantizedActivations* out = quantized[used++].get();
         ResizeQuantizedActivations(job.n, w.cols, out);
         if (dependency >= 0) {
-          // Quantized during the pass, once its input exists.
+          later = out;  // quantized during the pass, once its input exists
         } else if (job.n >= 64) {
           pool.ParallelFor(job.n, 8, [&](int64_t begin, int64_t end) {
             QuantizeActivationRows(job.x, begin, end, out);
@@ -404,6 +406,7 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
     op_of_job[j] = static_cast<int64_t>(ops.size());
     ops.push_back({job.x, xq, job.n, job.w, job.bias, job.y});
     waits_for.push_back(dependency);
+    quantized_later.push_back(later);
     first_row.push_back(rows);
     // Each op starts on a multiple of the grain, so a thread's share of one
     // op never splits a packed 16-row GEMM panel.
@@ -418,17 +421,15 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
   auto await_input = [&](size_t k) {
     const int64_t dependency = waits_for[k];
     if (dependency < 0) return;
-    WaitForRows(rows_done[dependency], ops[dependency].w->rows);
-    if (ops[k].xq == nullptr) return;  // f32/bf16 weights read x directly
+    const int64_t needed = ops[dependency].w->rows;
+    SpinUntil([&] { return rows_done[dependency].load(std::memory_order_acquire) >= needed; });
+    if (quantized_later[k] == nullptr) return;  // f32/bf16 weights read x directly
     int expected = 0;
     if (quantize_state[k].compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
-      auto* out = const_cast<QuantizedActivations*>(ops[k].xq);
-      QuantizeActivationRows(ops[k].x, 0, ops[k].n, out);
+      QuantizeActivationRows(ops[k].x, 0, ops[k].n, quantized_later[k]);
       quantize_state[k].store(2, std::memory_order_release);
     } else {
-      for (int spins = 0; quantize_state[k].load(std::memory_order_acquire) != 2; ++spins) {
-        if (spins >= 256) std::this_thread::yield();
-      }
+      SpinUntil([&] { return quantize_state[k].load(std::memory_order_acquire) == 2; });
     }
   };
   // Rows [begin, end) of the pass's row space: the overlapping part of each op.
@@ -438,11 +439,13 @@ void MatMulBatch(std::span<const MatMulJob> jobs, ThreadPool& pool) {
       const int64_t hi = std::min({end, first_row[k + 1], first_row[k] + ops[k].w->rows}) - first_row[k];
       if (lo >= hi) continue;
       await_input(k);
-      if (IsQuantized(ops[k].w->format) && matmul_detail::VnniMatMulRows(ops[k], lo, hi)) {
-      } else if (ops[k].w->layout == WeightLayout::kPanels) {
-        PanelRowsReference(ops[k], lo, hi);
-      } else {
-        HWY_DYNAMIC_DISPATCH(MatMulRows)(ops[k], lo, hi);
+      const bool vnni = IsQuantized(ops[k].w->format) && matmul_detail::VnniMatMulRows(ops[k], lo, hi);
+      if (!vnni) {
+        if (ops[k].w->layout == WeightLayout::kPanels) {
+          PanelRowsReference(ops[k], lo, hi);
+        } else {
+          HWY_DYNAMIC_DISPATCH(MatMulRows)(ops[k], lo, hi);
+        }
       }
       rows_done[k].fetch_add(hi - lo, std::memory_order_acq_rel);
     }

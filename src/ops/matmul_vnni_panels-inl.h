@@ -15,11 +15,12 @@
 // nibbles are u = w + 8; each block's int32 sum starts at −c · Σx (c = 128 or
 // 8), so it is the exact signed dot product, as in the reference.
 //
-// Tiles: G panels × I activation rows, G · I independent vpdpbusd chains
-// (int32 lanes) and as many f32 accumulators. Decode (small n) takes more
-// panels so there are enough chains to hide vpdpbusd latency; many
-// activation rows take one panel at a time, which then stays in L1/L2 while
-// every group of 8 activation rows passes over it.
+// Tiles: G panels × I activation rows, G · I f32 accumulators and, up to
+// 4 activation rows, two int32 vpdpbusd chains per pair (one alone would be
+// latency-bound). One panel at a time for 1 row and for 5 or more (the panel
+// stays in L1/L2 while every group of 8 activation rows passes over it); 2
+// to 4 rows take 4 or 2 panels so there are enough chains. One panel at a
+// time also keeps decode's weight reads one linear stream for the prefetch.
 
 // out rows [16·p0, 16·(p0 + G)) × activation rows [i0, i0 + I).
 template <WeightFormat kFormat, int G, int I>
@@ -78,7 +79,8 @@ void PanelTile(const Operands& op, const int32_t* bias, int64_t p0, int64_t i0) 
           for (int i = 0; i < I; ++i) {
             int32_t quad;
             std::memcpy(&quad, x[i] + b * kQuantBlock + 4 * v, 4);
-            d[g][i][v % kChains] = _mm512_dpbusd_epi32(d[g][i][v % kChains], u, _mm512_set1_epi32(quad));
+            __m512i& chain = d[g][i][v % kChains];
+            chain = _mm512_dpbusd_epi32(chain, u, _mm512_set1_epi32(quad));
           }
         } else {
           const __m512i lo = _mm512_and_si512(wv, low_nibbles);
@@ -87,25 +89,27 @@ void PanelTile(const Operands& op, const int32_t* bias, int64_t p0, int64_t i0) 
             int32_t quad_lo, quad_hi;
             std::memcpy(&quad_lo, x[i] + b * kQuantBlock + 4 * v, 4);
             std::memcpy(&quad_hi, x[i] + b * kQuantBlock + 16 + 4 * v, 4);
-            d[g][i][0] = _mm512_dpbusd_epi32(d[g][i][0], lo, _mm512_set1_epi32(quad_lo));
-            d[g][i][kChains - 1] = _mm512_dpbusd_epi32(d[g][i][kChains - 1], hi, _mm512_set1_epi32(quad_hi));
+            __m512i& chain_lo = d[g][i][0];
+            __m512i& chain_hi = d[g][i][kChains - 1];
+            chain_lo = _mm512_dpbusd_epi32(chain_lo, lo, _mm512_set1_epi32(quad_lo));
+            chain_hi = _mm512_dpbusd_epi32(chain_hi, hi, _mm512_set1_epi32(quad_hi));
           }
         }
       }
     }
     for (int g = 0; g < G; ++g) {
-      if constexpr (kFormat == WeightFormat::kQ4_PC) {
-        for (int i = 0; i < I; ++i) {
-          acc[g][i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(kChains == 2 ? _mm512_add_epi32(d[g][i][0], d[g][i][1]) : d[g][i][0]), _mm512_set1_ps(sx[i][b]),
-                                      acc[g][i]);
-        }
-      } else {
-        const __m512 sw = _mm512_cvtph_ps(
+      // kQ4_PC: the row scale is applied once at the end.
+      __m512 sw = _mm512_set1_ps(1.0f);
+      if constexpr (kFormat != WeightFormat::kQ4_PC) {
+        sw = _mm512_cvtph_ps(
             _mm256_load_si256(reinterpret_cast<const __m256i*>(scales[g] + b * kPanelRows)));
-        for (int i = 0; i < I; ++i) {
-          acc[g][i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(kChains == 2 ? _mm512_add_epi32(d[g][i][0], d[g][i][1]) : d[g][i][0]),
-                                      _mm512_mul_ps(sw, _mm512_set1_ps(sx[i][b])), acc[g][i]);
-        }
+      }
+      for (int i = 0; i < I; ++i) {
+        const __m512i dot = kChains == 2 ? _mm512_add_epi32(d[g][i][0], d[g][i][1]) : d[g][i][0];
+        const __m512 scale = kFormat == WeightFormat::kQ4_PC
+                                 ? _mm512_set1_ps(sx[i][b])
+                                 : _mm512_mul_ps(sw, _mm512_set1_ps(sx[i][b]));
+        acc[g][i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[g][i]);
       }
     }
   }
@@ -158,10 +162,6 @@ void PanelRows(const Operands& op, int64_t row_begin, int64_t row_end) {
   for (int64_t k = 0; k < op.n * nb; ++k) bias[k] = -shift * op.xq->sums[k];
   const int64_t p_begin = row_begin / kPanelRows, p_end = row_end / kPanelRows;
   switch (op.n) {
-    case 1: {
-      int64_t p = p_begin;
-      return PanelRun<kFormat, 1, 1>(op, bias.data(), p, p_end, 0);
-    }
     case 2: return PanelRun<kFormat, 4, 2>(op, bias.data(), p_begin, p_end, 0);
     case 3: return PanelRun<kFormat, 2, 3>(op, bias.data(), p_begin, p_end, 0);
     case 4: return PanelRun<kFormat, 2, 4>(op, bias.data(), p_begin, p_end, 0);

@@ -39,6 +39,8 @@ Result<std::string> DecodeKnown(const Tokenizer& tokenizer, const std::vector<in
 Result<std::shared_ptr<const Model>> LoadModelFlag(const std::string& dir, const std::string& dtype);
 // The KV cache storage named by --kv-dtype.
 Result<KvDType> ParseKvDTypeFlag(const std::string& name);
+// Help text of --lora-dtype, shared by every command that takes --lora.
+inline constexpr const char* kLoraDtypeHelp = "LoRA matrices in f32, bf16, q8_0 (int8) or q4_0";
 // Loads the --lora adapter (matrices in --lora-dtype) into `engine`; its id.
 Result<int16_t> AddAdapterFlag(Engine& engine, const std::string& dir, const std::string& lora_dtype);
 

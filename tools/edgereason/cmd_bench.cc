@@ -163,7 +163,7 @@ void AddBenchCommand(CLI::App& app, ExitCode& exit_code) {
   cmd->add_option("--parallel", f->parallel, "stream counts, e.g. 1,2,4,8,16");
   cmd->add_option("--lora", f->lora, "PEFT adapter: measure switch cost");
   cmd->add_option("--kv-dtype", f->kv_dtype, "KV cache storage: f32, f16, bf16, int8")->capture_default_str();
-  cmd->add_option("--lora-dtype", f->lora_dtype, "LoRA matrices in f32, bf16, q8_0 (int8) or q4_0")->capture_default_str();
+  cmd->add_option("--lora-dtype", f->lora_dtype, kLoraDtypeHelp)->capture_default_str();
   cmd->add_flag("--json", f->json, "print one JSON object on one line");
   cmd->callback([f, &exit_code] { exit_code.value = RunBench(*f); });
 }

@@ -223,7 +223,7 @@ void AddGenerateCommand(CLI::App& app, ExitCode& exit_code) {
       ->capture_default_str();
   cmd->add_option("--ctx", f->context, "context size in tokens (0: the model's maximum)");
   cmd->add_option("--lora", f->lora, "PEFT LoRA adapter directory (applied unmerged)");
-  cmd->add_option("--lora-dtype", f->lora_dtype, "LoRA matrices in f32, bf16, q8_0 (int8) or q4_0")
+  cmd->add_option("--lora-dtype", f->lora_dtype, kLoraDtypeHelp)
       ->capture_default_str();
   cmd->add_option("--lora-start", f->lora_start,
                   "prompt position where the adapter turns on (masked LoRA); default 0, or the "

@@ -33,9 +33,7 @@ void AddLogitsCommand(CLI::App& app, ExitCode& exit_code) {
   cmd->add_option("--out", opt->out, "output .safetensors file (written atomically)")->required();
   cmd->add_option("--dtype", opt->dtype, "weight format (default f32, the reference)");
   cmd->add_option("--lora", opt->lora, "PEFT LoRA adapter directory");
-  cmd->add_option("--lora-dtype", opt->lora_dtype,
-                  "LoRA matrices in f32, bf16, q8_0 (int8) or q4_0")
-      ->capture_default_str();
+  cmd->add_option("--lora-dtype", opt->lora_dtype, kLoraDtypeHelp)->capture_default_str();
   cmd->add_option("--lora-start", opt->lora_start,
                   "position where the adapter turns on (earlier positions use base weights)");
   cmd->add_option("--threads,-t", opt->threads, "threads")->capture_default_str();
