@@ -1,8 +1,9 @@
 // `edgereason bench` (a smoke test: numbers are measured in bench runs, not
 // here) and `edgereason quantize` checkpoints that load without converting.
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 #include "base/file.h"
 #include "io/safetensors.h"
@@ -37,9 +38,25 @@ TEST(BenchCliTest, ReportsTheContractFields) {
   EXPECT_EQ(j["prompt_tokens_encoded"]["adapter_shared_kv"], 32);
   EXPECT_EQ(j["prompt_tokens_encoded"]["adapter_reencode"], 64);
 
+  // Paired statistics: the first N is its own reference; the adapter's cost
+  // comes with its bytes and their share of a token's reads.
+  EXPECT_EQ(j["parallel"][0]["speedup_vs_first"], 1.0);
+  EXPECT_GT(j["parallel"][1]["speedup_vs_first"].get<double>(), 0);
+  EXPECT_GT(j["tg_adapter"]["adapter_mb"].get<double>(), 0);
+  EXPECT_GT(j["tg_adapter"]["cost_floor"].get<double>(), 0);
+  EXPECT_LT(j["tg_adapter"]["cost_floor"].get<double>(), 1);
+
   auto bad = test::RunCommand(Cli("bench --model " + dir + "/m --dtype q3_k"), true);
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.output.find("q3_k"), std::string::npos);
+  // LoRA matrices in a format they cannot be held in: one line naming it.
+  for (const char* lora_dtype : {"q4_pc", "q9"}) {
+    auto bad_lora = test::RunCommand(Cli("bench --model " + dir + "/m -p 4 -n 2 --reps 1 --lora " +
+                                         dir + "/a --lora-dtype " + lora_dtype), true);
+    EXPECT_NE(bad_lora.exit_code, 0);
+    EXPECT_NE(bad_lora.output.find(lora_dtype), std::string::npos) << bad_lora.output;
+    EXPECT_EQ(std::count(bad_lora.output.begin(), bad_lora.output.end(), '\n'), 1) << bad_lora.output;
+  }
 }
 
 TEST(QuantizeCliTest, QuantizedCheckpointLoadsAsStoredAndGivesTheSameLogits) {
