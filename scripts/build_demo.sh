@@ -45,7 +45,7 @@ if (( tiny )); then
 else
   direct_count=30000 trace_count=12000 text_count=12000 problem_count=2000
   hidden=192 layers=4 heads=6 kv_heads=2 intermediate=576
-  base_steps=3000 base_batch=128 base2_steps=1700 sft_steps=1000 sft_batch=32 sft_rank=32
+  base_steps=3200 base_batch=128 base2_steps=1700 sft_steps=1000 sft_batch=32 sft_rank=32
   grpo_steps=160 grpo_prompts=8 grpo_group=8 grpo_tokens=512
   verifier_samples=8 verifier_tokens=512
 fi
@@ -59,7 +59,7 @@ end() { local ms=$(($(date +%s%3N) - stage_start)); seconds[$1]=$(printf '%d.%03
 
 begin world
 [[ -s $work/direct.jsonl ]] || $T world --seed 101 --split train --format direct --count "$direct_count" \
-  --weights 4,3,1.5,0.5,0.5,0.5,0.5 --out "$work/direct.jsonl"
+  --weights 5,3,1.5,0.5,0.5,0.5,0.5 --out "$work/direct.jsonl"
 [[ -s $work/traces.jsonl ]] || $T world --seed 102 --split train --format traces --count "$trace_count" \
   --weights 0.5,0.5,0.8,1,1.2,1.4,1.6 --buckets "$buckets" --preamble "$preamble" --out "$work/traces.jsonl"
 [[ -s $work/text.jsonl ]] || $T world --seed 106 --split train --format text --count "$text_count" \

@@ -269,13 +269,29 @@ WorldProblem WorldGenerator::Chat(int task) {
       const int day = Uniform(0, 6), n = Uniform(1, 3);
       const bool after = Uniform(0, 1) == 1;
       const int answer = ((day + (after ? n : -n)) % 7 + 7) % 7;
-      if (n == 1) {
-        p.problem = after ? Pick(*this, std::array{"What day comes after {d}?", "Which day follows {d}?"})
-                          : Pick(*this, std::array{"What day comes before {d}?", "Which day precedes {d}?"});
+      // Every fact (day, n, direction) has six to nine phrasings, so the
+      // hash split holds phrasings out, not facts: a test question asks a
+      // fact the training data states in other words.
+      constexpr std::array kAfter = {"What day is {n} after {d}?", "Which day comes {n} after {d}?",
+                                     "If today is {d}, what day will it be {n} later?",
+                                     "Count {n} forward from {d}. What day is it?",
+                                     "{d} plus {n} is which day?", "Name the day {n} after {d}."};
+      constexpr std::array kBefore = {"What day is {n} before {d}?", "Which day comes {n} before {d}?",
+                                      "If today is {d}, what day was it {n} ago?",
+                                      "Count {n} back from {d}. What day is it?",
+                                      "{d} minus {n} is which day?", "Name the day {n} before {d}."};
+      constexpr std::array kNextDay = {"What day comes after {d}?", "Which day follows {d}?",
+                                       "If today is {d}, what day is tomorrow?"};
+      constexpr std::array kPreviousDay = {"What day comes before {d}?", "Which day precedes {d}?",
+                                           "If today is {d}, what day was yesterday?"};
+      const int phrasings = static_cast<int>(kAfter.size() + (n == 1 ? kNextDay.size() : 0));
+      const int pick = Uniform(0, phrasings - 1);
+      if (pick < static_cast<int>(kAfter.size())) {
+        p.problem = after ? kAfter[pick] : kBefore[pick];
       } else {
-        p.problem = after ? "What day is {n} days after {d}?" : "What day is {n} days before {d}?";
+        p.problem = after ? kNextDay[pick - kAfter.size()] : kPreviousDay[pick - kAfter.size()];
       }
-      p.problem = Fill(Fill(p.problem, "{d}", kDays[day]), "{n}", std::to_string(n));
+      p.problem = Fill(Fill(p.problem, "{d}", kDays[day]), "{n}", std::to_string(n) + (n == 1 ? " day" : " days"));
       p.answer = kDays[answer];
       lines.push_back(std::string("The task: the day ") + std::to_string(n) +
                       (n == 1 ? " day " : " days ") + (after ? "after " : "before ") + kDays[day] + ".");
@@ -356,7 +372,7 @@ Status WriteWorld(const WorldOptions& o, int64_t* rows) {
   for (int difficulty : plan) {
     WorldProblem p = g.Next(difficulty, split);
     // A repeat is redrawn from the same task, so tasks with few distinct
-    // problems (weekday: a few dozen) keep their share, repeating once
+    // problems (weekday: a few hundred) keep their share, repeating once
     // exhausted, instead of being replaced by other tasks.
     const int chat_task = ChatTaskIndex(p.task);
     for (int attempt = 0; o.unique && seen.contains(p.problem) && attempt < 200; ++attempt) {

@@ -64,8 +64,10 @@ def check_problem(row, where):
         fail(f"{where}: reverse of {p!r} is not {a}")
     if task == "weekday":
         day = next(i for i, name in enumerate(DAYS) if name in p)
-        n = int(re.search(r"(\d) days", p).group(1)) if "days" in p else 1
-        sign = 1 if ("after" in p or "follows" in p) else -1
+        count = re.search(r"(\d+) days?\b", p)
+        n = int(count.group(1)) if count else 1
+        forward = ("after", "follows", "later", "forward", "plus", "tomorrow")
+        sign = 1 if any(word in p for word in forward) else -1
         if a != DAYS[(day + sign * n) % 7]:
             fail(f"{where}: {p!r} is not {a}")
     if task == "echo":

@@ -97,7 +97,7 @@ TEST(TrainWorld, SplitsNeverShareAProblemWhateverTheSeeds) {
 }
 
 // Redrawing repeats keeps every chat task's share: the weekday task has only
-// a few dozen distinct problems, so in a large file it must repeat rather
+// a few hundred distinct problems, so in a large file it must repeat rather
 // than give way to the other tasks.
 TEST(TrainWorld, EveryChatTaskKeepsItsShareInLargeFiles) {
   const std::string dir = test::MakeTempDir("world");
@@ -113,6 +113,24 @@ TEST(TrainWorld, EveryChatTaskKeepsItsShareInLargeFiles) {
     EXPECT_GT(n, 2000 / 4 * 0.8) << task;
     EXPECT_LT(n, 2000 / 4 * 1.2) << task;
   }
+}
+
+// The split holds out phrasings, not facts: every weekday fact a test question
+// asks (its trace's first line names the day, the count and the direction) is
+// stated by some training question, so the base can know it.
+TEST(TrainWorld, EveryWeekdayFactAskedInTestIsStatedInTraining) {
+  auto facts = [](WorldSplit split, uint64_t seed) {
+    WorldGenerator g(seed);
+    std::set<std::string> seen;
+    for (int i = 0; i < 3000; ++i) {
+      const WorldProblem p = g.Next(0, split, 2);
+      seen.insert(p.trace.substr(0, p.trace.find('\n')));
+    }
+    return seen;
+  };
+  const std::set<std::string> train = facts(WorldSplit::kTrain, 101), test = facts(WorldSplit::kTest, 7);
+  EXPECT_EQ(train.size(), 7u * 3u * 2u);
+  for (const std::string& fact : test) EXPECT_TRUE(train.contains(fact)) << fact;
 }
 
 TEST(TrainWorld, ASeedAlwaysWritesTheSameBytes) {
