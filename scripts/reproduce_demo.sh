@@ -44,11 +44,12 @@ ev sft --lora "$bundle/adapter_sft" --reasoning on --no-chat --temp 0 --parallel
 ev rl --reasoning on --no-chat --temp 0 --parallel 1 --budget 1024 --caps $caps
 # Parallel streams at T = 0.7 with the chat route recorded too: vote curves
 # over N (random draws from each item's 8 streams), the switcher threshold
-# sweep, and early stop replayed at margins 0..4; then the same streams with
-# early stop on (margin 3: stop once one answer leads by three), to measure
-# its tokens and wall time.
-ev parallel8 --reasoning on --temp 0.7 --parallel 8 --budget 512 --no-early-stop --early-stop-margin 3
-ev parallel8_early --reasoning on --temp 0.7 --parallel 8 --budget 512 --no-chat --early-stop-margin 3
+# sweep, and early stop replayed at waves of all/2/3/4 streams and margins
+# 0..4; then the same streams with early stop on (waves of three streams,
+# margin 3: the next wave starts only while no answer leads by three), to
+# measure its tokens, accuracy and wall time live.
+ev parallel8 --reasoning on --temp 0.7 --parallel 8 --budget 512 --no-early-stop --early-stop-margin 3 --wave 3
+ev parallel8_early --reasoning on --temp 0.7 --parallel 8 --budget 512 --no-chat --early-stop-margin 3 --wave 3
 # The composed pipeline: the bundle's defaults (switcher, RL adapter under the
 # bundle's budget, parallel streams, weighted vote, consensus early stop).
 ev composed

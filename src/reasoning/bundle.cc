@@ -87,7 +87,7 @@ Status ParseDefaults(const nlohmann::json& d, const std::string& origin, Bundle&
   ReasonerConfig& c = b.config;
   Fields f(d, origin, "defaults.");
   ER_RETURN_IF_ERROR(f.CheckKnown({"reasoning", "budget", "answer_tokens", "buckets", "parallel",
-                                   "vote", "early_stop", "early_stop_margin", "threshold",
+                                   "vote", "early_stop", "early_stop_margin", "wave", "threshold",
                                    "temperature", "top_p", "seed", "chat_max_tokens", "dtype"}));
   std::string text;
   if (d.contains("reasoning")) {
@@ -113,6 +113,9 @@ Status ParseDefaults(const nlohmann::json& d, const std::string& origin, Bundle&
   int64_t margin = c.early_stop_margin;
   ER_RETURN_IF_ERROR(f.Int("early_stop_margin", 0, 256, margin));
   c.early_stop_margin = static_cast<int>(margin);
+  int64_t wave = c.wave;
+  ER_RETURN_IF_ERROR(f.Int("wave", 0, 256, wave));
+  c.wave = static_cast<int>(wave);
   if (d.contains("threshold") && !d["threshold"].is_null()) {
     double threshold = 0.5;
     ER_RETURN_IF_ERROR(f.Number("threshold", 0, 1, threshold));

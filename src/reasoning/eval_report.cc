@@ -243,13 +243,14 @@ Json PipelineSection(const std::vector<LoadedRun>& runs) {
                     {"early_stop_tokens_saved", s["early_stop"]["tokens_saved"]},
                     {"early_stop_fraction_saved", s["early_stop"]["fraction_saved"]},
                     {"early_stop_margin", s["early_stop"].value("margin", 0)},
+                    {"early_stop_wave", s["early_stop"].value("wave", 0)},
                     {"early_stop_accuracy_change", s["early_stop"].value("accuracy_change", 0.0)}});
   }
   return rows;
 }
 
 // Per run with parallel streams run whole: the early stop replayed at each
-// margin of the run's summary (tokens saved against accuracy changed). Runs of
+// wave and margin of the run's summary (tokens saved against accuracy changed). Runs of
 // one stream, or whose streams were stopped early, have nothing to replay.
 Json EarlyStopSection(const std::vector<LoadedRun>& runs) {
   Json rows = Json::array();

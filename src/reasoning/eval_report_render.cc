@@ -175,17 +175,21 @@ void LengthTable(std::ostringstream& md, const Json& report) {
   }
 }
 
+// A stream wave as the tables write it: 0 is every stream at once.
+std::string WaveName(int wave) { return wave > 0 ? std::to_string(wave) : "all"; }
+
 void PipelineTable(std::ostringstream& md, const Json& report) {
   md << "\n## Pipeline\n\n| run | accuracy | mean tokens | time to first token mean / median (s) | "
-        "wall time per item mean / median (s) | routed to reasoning | early stop replayed: margin, "
-        "tokens saved, accuracy change |\n"
+        "wall time per item mean / median (s) | routed to reasoning | early stop replayed: wave, "
+        "margin, tokens saved, accuracy change |\n"
         "|---|---|---|---|---|---|---|\n";
   for (const auto& p : report["pipeline"]) {
     md << "| " << p["run"].get<std::string>() << " | " << Cell(p["accuracy"]) << " | "
        << Cell(p["mean_tokens"], 1) << " | " << Cell(p["time_to_first_token_seconds"]["mean"]) << " / "
        << Cell(p["time_to_first_token_seconds"]["median"]) << " | "
        << Cell(p["latency_seconds"]["mean"]) << " / " << Cell(p["latency_seconds"]["median"]) << " | "
-       << Cell(p["fraction_reasoning"]) << " | " << p.value("early_stop_margin", 0) << ", "
+       << Cell(p["fraction_reasoning"]) << " | " << WaveName(p.value("early_stop_wave", 0)) << ", "
+       << p.value("early_stop_margin", 0) << ", "
        << p["early_stop_tokens_saved"] << " (" << Cell(p["early_stop_fraction_saved"]) << "), "
        << Cell(p.value("early_stop_accuracy_change", 0.0)) << " |\n";
   }
@@ -193,14 +197,16 @@ void PipelineTable(std::ostringstream& md, const Json& report) {
 
 void EarlyStopTable(std::ostringstream& md, const Json& report) {
   if (!report.contains("early_stop") || report["early_stop"].empty()) return;
-  md << "\n## Early stop\n\nReplayed over each run's whole streams (they finish in order of "
-        "length, as in one batch). Margin 0: stop when the vote can no longer change; M: also once "
-        "one answer leads every other by M streams.\n\n"
-        "| run | margin | tokens saved | fraction saved | answers changed | accuracy change |\n"
-        "|---|---|---|---|---|---|\n";
+  md << "\n## Early stop\n\nReplayed over each run's whole streams. Wave W: streams start W at a "
+        "time, the next W only while the vote is open (all: every stream at once); within a wave "
+        "they finish in order of length, as in one batch. Margin 0: stop when the vote can no "
+        "longer change; M: also once one answer leads every other by M streams.\n\n"
+        "| run | wave | margin | tokens saved | fraction saved | answers changed | accuracy change |\n"
+        "|---|---|---|---|---|---|---|\n";
   for (const auto& run : report["early_stop"]) {
     for (const auto& m : run["margins"]) {
-      md << "| " << run["run"].get<std::string>() << " | " << m["margin"] << " | " << m["tokens_saved"]
+      md << "| " << run["run"].get<std::string>() << " | " << WaveName(m.value("wave", 0)) << " | "
+         << m["margin"] << " | " << m["tokens_saved"]
          << " | " << Cell(m["fraction_saved"]) << " | " << m["answers_changed"] << " | "
          << Cell(m["accuracy_change"], 4) << " |\n";
     }

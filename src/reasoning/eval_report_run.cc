@@ -10,7 +10,7 @@
 namespace edgereason {
 namespace {
 
-// The vote rule, early-stop margin and seed of the run's own summary.json, so
+// The vote rule, early-stop margin, stream wave and seed of the run's own summary.json, so
 // early-stop savings and vote curves come out as that summary has them.
 Status ReadRunSettings(const std::string& dir, SummaryOptions* options) {
   const std::string path = JoinPath(dir, "summary.json");
@@ -32,6 +32,13 @@ Status ReadRunSettings(const std::string& dir, SummaryOptions* options) {
       return InvalidArgument(path + ": field 'config.early_stop_margin' is not an integer in [0, 256]");
     }
     options->early_stop_margin = margin.get<int>();
+  }
+  if (config.contains("wave")) {
+    const nlohmann::json& wave = config["wave"];
+    if (!wave.is_number_integer() || wave.get<int64_t>() < 0 || wave.get<int64_t>() > 256) {
+      return InvalidArgument(path + ": field 'config.wave' is not an integer in [0, 256]");
+    }
+    options->wave = wave.get<int>();
   }
   if (config.contains("seed")) {
     if (!config["seed"].is_number_integer()) {

@@ -1,6 +1,7 @@
 #include "reasoning/eval_summary.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -129,24 +130,31 @@ nlohmann::ordered_json ThresholdSweep(const std::vector<nlohmann::json>& records
 }  // namespace
 
 EarlyStopReplay ReplayEarlyStop(const std::vector<Ballot>& ballots,
-                                const std::vector<int64_t>& tokens, VoteRule rule, int margin) {
+                                const std::vector<int64_t>& tokens, VoteRule rule, int margin,
+                                int wave) {
   EarlyStopReplay replay;
   const size_t n = ballots.size();
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tokens[a] < tokens[b]; });
+  const size_t wave_size = wave > 0 ? static_cast<size_t>(wave) : std::max<size_t>(n, 1);
   for (int64_t t : tokens) replay.tokens_total += t;
   replay.full_class = replay.early_class = Tally(ballots, rule).winner_class;
   std::vector<Ballot> cast;
-  size_t i = 0;
-  while (i < n) {
-    const int64_t step = tokens[order[i]];
-    while (i < n && tokens[order[i]] == step) cast.push_back(ballots[order[i++]]);
-    if (i < n && VoteHasConsensus(cast, static_cast<int>(n - i), rule, margin)) {
-      for (size_t j = i; j < n; ++j) replay.tokens_saved += tokens[order[j]] - step;
-      replay.early_class = Tally(cast, rule).winner_class;
-      replay.same_answer = replay.early_class == replay.full_class;
-      break;
+  for (size_t begin = 0; begin < n; begin += wave_size) {
+    const size_t end = std::min(n, begin + wave_size);
+    std::vector<size_t> order(end - begin);
+    std::iota(order.begin(), order.end(), begin);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tokens[a] < tokens[b]; });
+    size_t i = 0;
+    while (i < order.size()) {
+      const int64_t step = tokens[order[i]];
+      while (i < order.size() && tokens[order[i]] == step) cast.push_back(ballots[order[i++]]);
+      const int remaining = static_cast<int>(n - cast.size());
+      if (remaining > 0 && VoteHasConsensus(cast, remaining, rule, margin)) {
+        for (size_t j = i; j < order.size(); ++j) replay.tokens_saved += tokens[order[j]] - step;
+        for (size_t j = end; j < n; ++j) replay.tokens_saved += tokens[j];
+        replay.early_class = Tally(cast, rule).winner_class;
+        replay.same_answer = replay.early_class == replay.full_class;
+        return replay;
+      }
     }
   }
   return replay;
@@ -155,15 +163,17 @@ EarlyStopReplay ReplayEarlyStop(const std::vector<Ballot>& ballots,
 namespace {
 
 constexpr int kMarginSweepMax = 4;  // early-stop margins replayed for the trade-off table
+constexpr std::array kWaveSweep = {0, 2, 3, 4};  // stream waves replayed with them
 
-// The early stop replayed over every item's streams with one margin: tokens
-// saved, answers changed, and the accuracy change of the vote over n items.
+// The early stop replayed over every item's streams with one margin and
+// wave: tokens saved, answers changed, and the accuracy change of the vote
+// over n items.
 nlohmann::ordered_json EarlyStopFigures(const std::vector<Pool>& pools, size_t n, VoteRule rule,
-                                        int margin) {
+                                        int margin, int wave) {
   int64_t total = 0, saved = 0;
   int changed = 0, correct_change = 0;
   for (const Pool& p : pools) {
-    const EarlyStopReplay e = ReplayEarlyStop(p.ballots, p.tokens, rule, margin);
+    const EarlyStopReplay e = ReplayEarlyStop(p.ballots, p.tokens, rule, margin, wave);
     total += e.tokens_total;
     saved += e.tokens_saved;
     changed += !e.same_answer;
@@ -172,6 +182,7 @@ nlohmann::ordered_json EarlyStopFigures(const std::vector<Pool>& pools, size_t n
   }
   return {{"rule", VoteRuleName(rule)},
           {"margin", margin},
+          {"wave", wave},
           {"tokens_total", total},
           {"tokens_saved", saved},
           {"fraction_saved", total ? static_cast<double>(saved) / total : 0.0},
@@ -251,15 +262,14 @@ nlohmann::ordered_json SummarizeAll(const std::vector<nlohmann::json>& records,
   s["caps"] = caps;
   s["vote_curves"] = VoteCurves(pools, n, options, has_scores);
   s["threshold_sweep"] = ThresholdSweep(records, options);
-  nlohmann::ordered_json margins = nlohmann::ordered_json::array();
-  for (int margin = 0; margin <= kMarginSweepMax; ++margin) {
-    margins.push_back(EarlyStopFigures(pools, n, options.rule, margin));
+  nlohmann::ordered_json sweep = nlohmann::ordered_json::array();
+  for (int wave : kWaveSweep) {
+    for (int margin = 0; margin <= kMarginSweepMax; ++margin) {
+      sweep.push_back(EarlyStopFigures(pools, n, options.rule, margin, wave));
+    }
   }
-  // The configured margin's figures: the sweep's row when it has one.
-  s["early_stop"] = options.early_stop_margin <= kMarginSweepMax
-                        ? margins[options.early_stop_margin]
-                        : EarlyStopFigures(pools, n, options.rule, options.early_stop_margin);
-  s["early_stop_sweep"] = margins;
+  s["early_stop"] = EarlyStopFigures(pools, n, options.rule, options.early_stop_margin, options.wave);
+  s["early_stop_sweep"] = sweep;
   return s;
 }
 

@@ -20,6 +20,7 @@ namespace edgereason {
 struct SummaryOptions {
   VoteRule rule = VoteRule::kWeighted;  // the configured vote (for early stop)
   int early_stop_margin = 0;            // the configured consensus margin (VoteHasConsensus)
+  int wave = 0;                         // the configured stream wave (0: all streams at once)
   int draws = 32;                       // random draws per N for the vote curves
   uint64_t seed = 0;
   int sweep_points = 21;                // thresholds 0, 1/20, ..., 1
@@ -44,9 +45,11 @@ bool DifficultyLess(const std::string& a, const std::string& b);
 std::string SummaryMarkdown(const nlohmann::ordered_json& summary);
 
 // Tokens a consensus early stop (VoteHasConsensus with `margin`) saves on one
-// item's pool of streams (each stream's ballot and token count), and whether
-// the answer stayed the same (always, with margin 0). Streams finish in order
-// of their lengths, together when equal, as in one batch.
+// item's pool of streams (each stream's ballot and token count, in stream
+// order), and whether the answer stayed the same (always, with margin 0).
+// Streams start `wave` at a time in stream order (0: all at once); within a
+// wave they finish in order of their lengths, together when equal, as in one
+// batch, and a stop saves the rest of the wave and every later wave.
 struct EarlyStopReplay {
   int64_t tokens_total = 0;
   int64_t tokens_saved = 0;
@@ -55,6 +58,7 @@ struct EarlyStopReplay {
   int full_class = -1;   // the winner class over every stream
 };
 EarlyStopReplay ReplayEarlyStop(const std::vector<Ballot>& ballots,
-                                const std::vector<int64_t>& tokens, VoteRule rule, int margin);
+                                const std::vector<int64_t>& tokens, VoteRule rule, int margin,
+                                int wave = 0);
 
 }  // namespace edgereason

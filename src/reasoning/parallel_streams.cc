@@ -6,7 +6,7 @@
 namespace edgereason {
 namespace {
 
-enum class StreamState { kDecoding, kVerifying, kFinished };
+enum class StreamState { kPending, kDecoding, kVerifying, kFinished };
 
 struct Stream {
   int32_t seq = -1;
@@ -41,23 +41,20 @@ class StreamRunner {
     }
   }
 
+  // Creates every main stream (pending) and starts the first wave. `root`,
+  // its logits and history must stay valid until Run returns.
   Status Start(int32_t root, std::span<const float> root_logits, std::span<const int32_t> history) {
-    ER_ASSIGN_OR_RETURN(std::vector<int32_t> seqs, engine_.Fork(root, config_.streams));
+    root_ = root;
+    root_logits_ = root_logits;
+    history_ = history;
     for (int i = 0; i < config_.streams; ++i) {
       SamplingParams p = config_.sampling;
       p.seed += static_cast<uint64_t>(i);
-      streams_.push_back(Stream{seqs[i], Sampler(p),
-                                BudgetTracker(config_.budget, tokenizer_, config_.thinking),
-                                std::vector<int32_t>(history.begin(), history.end()),
-                                std::vector<float>(root_logits.begin(), root_logits.end()),
-                                StreamState::kDecoding, StreamResult{}, 0});
+      streams_.push_back(Stream{-1, Sampler(p), BudgetTracker(config_.budget, tokenizer_, config_.thinking),
+                                {}, {}, StreamState::kPending, StreamResult{}, 0});
       streams_.back().result.index = i;
-      if (streams_.back().tracker.phase() == BudgetTracker::Phase::kDone) {
-        streams_.back().result.stop_reason = "length";
-        streams_.back().state = StreamState::kFinished;
-      }
     }
-    return Status::Ok();
+    return StartNextWave();
   }
 
   Status Run(const StreamFinishedCallback& on_finished, ParallelStreamsStats* stats) {
@@ -66,6 +63,7 @@ class StreamRunner {
     std::vector<size_t> branch_from;  // streams to fork a capped copy of after this step
     while (true) {
       if (stop_requested_) EndMainStreamsEarly();
+      ER_RETURN_IF_ERROR(StartNextWave());
       rows_.clear();
       slots_.clear();
       branch_from.clear();
@@ -74,8 +72,10 @@ class StreamRunner {
         if (stop_requested_ && streams_[i].result.branch_cap == 0) continue;  // ends next step
         ER_RETURN_IF_ERROR(Advance(i, branch_from));
       }
-      if (rows_.empty() && !stop_requested_) break;
-      if (rows_.empty()) continue;
+      if (rows_.empty()) {
+        if (!stop_requested_ && !AnyPending()) break;
+        continue;  // stop the rest, or start the next wave, at the top
+      }
       ForwardOutput out;
       ER_RETURN_IF_ERROR(engine_.Decode(rows_, &out));
       ++stats->steps;
@@ -109,6 +109,54 @@ class StreamRunner {
   double Seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
+  bool AnyPending() const {
+    return std::any_of(streams_.begin(), streams_.end(),
+                       [](const Stream& s) { return s.state == StreamState::kPending; });
+  }
+
+  bool MainStreamsRunning() const {
+    return std::any_of(streams_.begin(), streams_.end(), [](const Stream& s) {
+      return s.result.branch_cap == 0 &&
+             (s.state == StreamState::kDecoding || s.state == StreamState::kVerifying);
+    });
+  }
+
+  // Forks the next `wave` pending main streams from the root (all of them
+  // when wave is 0), and the wave after it while a wave ends at once (a cap
+  // of no tokens); nothing when none is pending.
+  Status StartNextWave() {
+    while (!MainStreamsRunning()) {
+      ER_ASSIGN_OR_RETURN(const bool started, StartWave());
+      if (!started) break;
+    }
+    return Status::Ok();
+  }
+
+  Result<bool> StartWave() {
+    std::vector<size_t> wave;
+    for (size_t i = 0; i < static_cast<size_t>(config_.streams); ++i) {
+      if (streams_[i].state != StreamState::kPending) continue;
+      wave.push_back(i);
+      if (config_.wave > 0 && wave.size() == static_cast<size_t>(config_.wave)) break;
+    }
+    if (wave.empty()) return false;
+    ER_ASSIGN_OR_RETURN(std::vector<int32_t> seqs, engine_.Fork(root_, static_cast<int>(wave.size())));
+    for (size_t k = 0; k < wave.size(); ++k) {
+      Stream& s = streams_[wave[k]];
+      s.seq = seqs[k];
+      s.history.assign(history_.begin(), history_.end());
+      s.logits.assign(root_logits_.begin(), root_logits_.end());
+      s.state = StreamState::kDecoding;
+      if (s.tracker.phase() == BudgetTracker::Phase::kDone) {
+        s.result.stop_reason = "length";
+        s.state = StreamState::kFinished;
+        (void)engine_.FreeSequence(s.seq);
+        s.seq = -1;
+      }
+    }
+    return true;
+  }
+
   bool IsStop(int32_t token) const {
     return std::find(config_.stop_token_ids.begin(), config_.stop_token_ids.end(), token) !=
            config_.stop_token_ids.end();
@@ -196,7 +244,7 @@ class StreamRunner {
       s.result.score.reset();
       s.state = StreamState::kFinished;
       s.result.finish_seconds = Seconds();
-      (void)engine_.FreeSequence(s.seq);
+      if (s.seq >= 0) (void)engine_.FreeSequence(s.seq);
       s.seq = -1;
     }
   }
@@ -210,6 +258,9 @@ class StreamRunner {
   std::vector<TokenRow> rows_;
   std::vector<OutputSlot> slots_;
   int64_t verification_rows_ = 0;
+  int32_t root_ = -1;
+  std::span<const float> root_logits_;   // [vocab]
+  std::span<const int32_t> history_;
   const StreamFinishedCallback* on_finished_ = nullptr;
   bool stop_requested_ = false;
   std::chrono::steady_clock::time_point start_;
@@ -224,6 +275,10 @@ Result<std::vector<StreamResult>> DecodeParallelStreams(
   if (config.streams < 1 || config.streams > 1024) {
     return InvalidArgument("parallel streams: the number of streams must be in [1, 1024], got " +
                            std::to_string(config.streams));
+  }
+  if (config.wave < 0) {
+    return InvalidArgument("parallel streams: the wave size must not be negative, got " +
+                           std::to_string(config.wave));
   }
   if (static_cast<int64_t>(root_logits.size()) != engine.model().config().vocab_size) {
     return InvalidArgument("parallel streams: the root logits do not match the vocabulary");

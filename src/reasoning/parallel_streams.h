@@ -26,6 +26,12 @@ namespace edgereason {
 
 struct ParallelStreamsConfig {
   int streams = 1;
+  // Streams start `wave` at a time in index order (0: all at once); the next
+  // wave starts when every started main stream has finished and the finish
+  // callback has not stopped the run, so a vote the first waves decide never
+  // spends the later waves' tokens. Stream i samples with the same seed either
+  // way, so waves only leave out streams, never change them.
+  int wave = 0;
   SamplingParams sampling;               // stream i samples with seed sampling.seed + i
   std::vector<int32_t> stop_token_ids;   // end a stream (never matched on forced tokens)
   BudgetConfig budget;
@@ -46,7 +52,8 @@ struct StreamResult {
   int64_t branch_cap = 0;   // 0 for a main stream, else the cap of this copy
   std::vector<int32_t> tokens;  // generated and forced ids (a final stop token included)
   // "stop_token", "length" (budget spent), "context" (context full), or
-  // "early_stop" (ended because the vote was decided).
+  // "early_stop" (ended because the vote was decided; no tokens when its wave
+  // never started).
   std::string stop_reason;
   bool forced = false;           // the cap forced the end of thinking
   std::optional<double> score;   // verifier score

@@ -62,6 +62,9 @@ Status ValidateReasonerConfig(const ReasonerConfig& c) {
     return InvalidArgument("the early-stop margin must be in [0, 256] streams, got " +
                            std::to_string(c.early_stop_margin));
   }
+  if (c.wave < 0 || c.wave > 256) {
+    return InvalidArgument("the stream wave must be in [0, 256] streams, got " + std::to_string(c.wave));
+  }
   if (c.prefill_chunk < 1) return InvalidArgument("prefill_chunk must be at least 1");
   if (c.user_template.find("{question}") == std::string::npos) {
     return InvalidArgument("the user template must contain {question}");
@@ -259,6 +262,7 @@ Result<RouteOutcome> Reasoner::RunReason(const PromptState& prompt, const Reason
 
   ParallelStreamsConfig pc;
   pc.streams = config_.streams;
+  pc.wave = options.early_stop ? config_.wave : 0;  // without a stop, waves would only wait
   pc.sampling = config_.reason_sampling;
   pc.stop_token_ids = stop_tokens_;
   pc.budget = config_.budget;

@@ -49,6 +49,11 @@ struct ReasonerConfig {
   // also once the leading answer leads every other by M streams
   // (VoteHasConsensus).
   int early_stop_margin = 0;
+  // Streams start this many at a time (0: all N at once); the next wave starts
+  // only while the vote is still open, so early stop can save whole streams
+  // rather than the tails of streams that end together (ParallelStreamsConfig).
+  // Without early stop every stream starts at once.
+  int wave = 0;
   std::string verification_prompt = "\nIs this answer correct? Answer yes or no.\n";
   SamplingParams reason_sampling{.greedy = false, .temperature = 0.7f};
   SamplingParams chat_sampling{.greedy = true};

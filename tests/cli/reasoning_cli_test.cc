@@ -72,6 +72,14 @@ TEST(ReasoningCliTest, RunPrintsRouteAnswerStreamsAndStatsAsJson) {
   EXPECT_EQ(s["tokens_per_stream"].size(), 3u);
   EXPECT_GT(s["adapter_rows"].get<int>(), 0);
 
+  // In waves of two the four streams still all report, each with its tokens.
+  r = test::RunCommand(Cli("run --bundle " + BundleDir() +
+                           " --reasoning on --parallel 4 --wave 2 --json 'What is 2+3?'"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["streams"].size(), 4u);
+  EXPECT_EQ(j["stats"]["tokens_per_stream"].size(), 4u);
+
   r = test::RunCommand(Cli("run --bundle " + BundleDir() + " --reasoning off --json 'Hi'"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   j = nlohmann::json::parse(r.output);
@@ -182,6 +190,10 @@ TEST(ReasoningCliTest, BadInputGivesOneLineErrors) {
   ExpectOneLineError(test::RunCommand(Cli("run --bundle " + BundleDir() + " --vote loud hi"), true),
                      "vote");
   ExpectOneLineError(test::RunCommand(Cli("run --bundle " + BundleDir() + " ''"), true), "empty");
+  // A flag out of its range is refused by the parser, naming the flag.
+  auto bad_wave = test::RunCommand(Cli("run --bundle " + BundleDir() + " --wave -1 hi"), true);
+  EXPECT_NE(bad_wave.exit_code, 0);
+  EXPECT_NE(bad_wave.output.find("--wave: Value -1 not in range"), std::string::npos) << bad_wave.output;
   const std::string tiny = BundleDir() + "/../tiny";
   ExpectOneLineError(test::RunCommand(Cli("run --model " + tiny + " --reasoning auto hi"), true),
                      "switcher");

@@ -4,6 +4,7 @@
 #include "reasoning/budget.h"
 
 #include <gtest/gtest.h>
+#include <set>
 
 #include "reasoning/parallel_streams.h"
 #include "reasoning_test_util.h"
@@ -230,6 +231,53 @@ TEST_F(StreamsTest, EarlyStopEndsTheOthersWithoutChangingWhatTheyWrote) {
     early += (*stopped)[i].stop_reason == "early_stop";
   }
   EXPECT_GT(early, 0);
+}
+
+// Waves start streams a few at a time from the same root: with no stop every
+// stream is the one an all-at-once run writes (same seed, same prompt KV);
+// a stop after the first wave leaves the later waves unstarted, so they cost
+// no tokens, and no more than one wave of sequences is ever forked at once.
+TEST_F(StreamsTest, WavesWriteTheSameStreamsAndAStopSkipsTheLaterWaves) {
+  ParallelStreamsConfig c;
+  c.streams = 5;
+  c.sampling = {.greedy = false, .temperature = 1.0f, .seed = 33};
+  c.budget.cap = 30;
+  c.budget.answer_tokens = 0;
+  for (int32_t id = 0; id < 60; ++id) c.stop_token_ids.push_back(id);
+  auto all = Run(c);
+  ASSERT_TRUE(all.ok());
+  const int64_t kv_before = engine_->kv_cache().BytesInUse();
+  c.wave = 2;
+  std::vector<int> finished_order;
+  auto waves = Run(c, [&](const StreamResult& r) {
+    finished_order.push_back(r.index);
+    return false;
+  });
+  ASSERT_TRUE(waves.ok()) << waves.status().ToString();
+  ASSERT_EQ(waves->size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ((*waves)[i].tokens, (*all)[i].tokens) << i;
+  // Streams 0-1 finish before 2-3 start, and those before 4.
+  ASSERT_EQ(finished_order.size(), 5u);
+  EXPECT_EQ(std::set<int>(finished_order.begin(), finished_order.begin() + 2), (std::set<int>{0, 1}));
+  EXPECT_EQ(std::set<int>(finished_order.begin() + 2, finished_order.begin() + 4), (std::set<int>{2, 3}));
+  EXPECT_EQ(finished_order[4], 4);
+  EXPECT_EQ(engine_->kv_cache().BytesInUse(), kv_before);  // every fork freed
+
+  int calls = 0;
+  auto stopped = Run(c, [&](const StreamResult&) { return ++calls == 2; });  // decided after wave 1
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(calls, 2);
+  for (size_t i = 0; i < 5; ++i) {
+    SCOPED_TRACE(i);
+    if (i < 2) {
+      EXPECT_EQ((*stopped)[i].tokens, (*all)[i].tokens);
+    } else {
+      EXPECT_EQ((*stopped)[i].stop_reason, "early_stop");
+      EXPECT_TRUE((*stopped)[i].tokens.empty());
+    }
+  }
+  c.wave = -1;
+  EXPECT_FALSE(Run(c).ok());
 }
 
 }  // namespace

@@ -61,6 +61,8 @@ TEST(BundleTest, MalformedBundlesNameTheFileAndField) {
   check("{" + ok_base + ", \"defaults\": {\"seed\": -3}}", "defaults.seed");
   check("{" + ok_base + ", \"defaults\": {\"early_stop_margin\": -1}}", "defaults.early_stop_margin");
   check("{" + ok_base + ", \"defaults\": {\"early_stop_margin\": 1.5}}", "defaults.early_stop_margin");
+  check("{" + ok_base + ", \"defaults\": {\"wave\": -2}}", "defaults.wave");
+  check("{" + ok_base + ", \"defaults\": {\"wave\": 300}}", "defaults.wave");
   check("{" + ok_base + ", \"defaults\": []}", "defaults");
   check("{" + ok_base + ", \"templates\": {\"user\": \"no placeholder\"}}", "{question}");
   check("{" + ok_base + ", \"templates\": {\"forced_answer\": \"Answer:\"}}", "end-of-thinking");

@@ -250,8 +250,9 @@ TEST(EvalReportTest, EarlyStopTableReplaysOnlyWholeParallelRuns) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0]["run"], "rl");
   const auto& margins = rows[0]["margins"];
-  ASSERT_EQ(margins.size(), 5u);
+  ASSERT_EQ(margins.size(), 20u);  // waves of all, 2, 3 and 4 streams × margins 0..4
   EXPECT_EQ(margins[0]["tokens_saved"], 0);
+  EXPECT_EQ(margins[1]["wave"], 0);
   EXPECT_EQ(margins[1]["margin"], 1);
   EXPECT_EQ(margins[1]["tokens_total"], 1100);
   EXPECT_EQ(margins[1]["tokens_saved"], 340);
@@ -259,7 +260,10 @@ TEST(EvalReportTest, EarlyStopTableReplaysOnlyWholeParallelRuns) {
   EXPECT_EQ(D(margins[1]["accuracy_change"]), 0.0);
   auto md = ReadFile(runs.root + "/report_early/report.md");
   ASSERT_TRUE(md.ok());
-  EXPECT_NE(md->find("| rl | 1 | 340 |"), std::string::npos);
+  EXPECT_NE(md->find("| rl | all | 1 | 340 |"), std::string::npos);
+  EXPECT_EQ(margins[6]["wave"], 2);
+  EXPECT_EQ(margins[6]["margin"], 1);
+  EXPECT_NE(md->find("| rl | 2 | 1 |"), std::string::npos);
 }
 
 TEST(EvalReportTest, BadFlags) {
@@ -328,6 +332,11 @@ TEST(EvalReportTest, BadRunsAreErrorsNamingTheFile) {
                                 std::string(R"({"config": {"early_stop_margin": )") + margin + "}}")
                     .ok());
     ExpectError(build({{"a", dir}}), "field 'config.early_stop_margin'");
+  }
+  // ... or a stream wave that is not one.
+  for (const char* wave : {"-1", "1.5", "\"all\"", "1000"}) {
+    ASSERT_TRUE(WriteFileAtomic(dir + "/summary.json", std::string(R"({"config": {"wave": )") + wave + "}}").ok());
+    ExpectError(build({{"a", dir}}), "field 'config.wave'");
   }
 }
 

@@ -262,6 +262,30 @@ TEST(EvalSummaryTest, EarlyStopReplayCountsTheTokensItWouldHaveSaved) {
   EXPECT_FALSE(r.same_answer);
 }
 
+TEST(EvalSummaryTest, EarlyStopReplayInWavesSavesWholeLaterWaves) {
+  // Streams 0-3 with answers A A B A and lengths 10 20 5 30. Waves of two:
+  // streams 0 and 1 agree when the second ends (20), margin 2: the second
+  // wave (5 + 30 tokens) never starts.
+  const std::vector<Ballot> b = {{0, 0, 1}, {1, 0, 1}, {2, 1, 1}, {3, 0, 1}};
+  const std::vector<int64_t> tokens = {10, 20, 5, 30};
+  auto r = ReplayEarlyStop(b, tokens, VoteRule::kMajority, 2, 2);
+  EXPECT_EQ(r.tokens_total, 65);
+  EXPECT_EQ(r.tokens_saved, 35);
+  EXPECT_TRUE(r.same_answer);
+  // All at once, the short B stream ends first and A never leads by two
+  // before the last stream: nothing saved.
+  EXPECT_EQ(ReplayEarlyStop(b, tokens, VoteRule::kMajority, 2, 0).tokens_saved, 0);
+  // Waves of three: 0, 1 and 2 end 5 (B), 10 (A), 20 (A); A leads by one
+  // only, so the last wave runs and nothing is saved.
+  EXPECT_EQ(ReplayEarlyStop(b, tokens, VoteRule::kMajority, 2, 3).tokens_saved, 0);
+  // A wave larger than the pool is one wave.
+  EXPECT_EQ(ReplayEarlyStop(b, tokens, VoteRule::kMajority, 2, 8).tokens_saved, 0);
+  // Margin 1 in waves of two: after stream 0 (A, 10 tokens) A leads: the
+  // rest of the wave (20 - 10) and the whole second wave are saved.
+  r = ReplayEarlyStop(b, tokens, VoteRule::kMajority, 1, 2);
+  EXPECT_EQ(r.tokens_saved, 10 + 35);
+}
+
 TEST(PngTest, EncodesAValidImageThatDecodesBack) {
   RgbImage img(7, 3);
   img.Set(2, 1, {10, 20, 30});

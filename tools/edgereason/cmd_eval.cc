@@ -62,6 +62,7 @@ nlohmann::json RunIdentity(const EvalFlags& f, const Bundle& b, const EvalOption
           {"vote", VoteRuleName(c.vote)},
           {"early_stop", c.early_stop},
           {"early_stop_margin", c.early_stop_margin},
+          {"wave", c.wave},
           {"temperature", c.reason_sampling.greedy ? 0.0f : c.reason_sampling.temperature},
           {"seed", c.reason_sampling.seed},
           {"chat", options.run_chat},
@@ -160,6 +161,7 @@ int RunEval(const EvalFlags& f) {
   SummaryOptions so;
   so.rule = (*reasoner)->config().vote;
   so.early_stop_margin = (*reasoner)->config().early_stop_margin;
+  so.wave = (*reasoner)->config().wave;
   so.draws = f.draws;
   so.seed = (*reasoner)->config().reason_sampling.seed;
   nlohmann::ordered_json summary = Summarize(records, so);

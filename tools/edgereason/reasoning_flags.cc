@@ -26,6 +26,10 @@ void AddReasoningFlags(CLI::App& cmd, ReasoningFlags& f) {
                  "also stop the streams once one answer leads every other by this many streams "
                  "(0: only when the vote can no longer change)")
       ->check(CLI::Range(0, 256));
+  cmd.add_option("--wave", f.wave,
+                 "start the streams this many at a time, the next ones only while the vote is open "
+                 "(0: all at once); an early consensus then saves whole streams (ignored with --no-early-stop)")
+      ->check(CLI::Range(0, 256));
   cmd.add_option("--threads,-t", f.threads, "threads")->capture_default_str();
   cmd.add_option("--ctx", f.context, "context size in tokens (0: the model's maximum)");
   cmd.add_option("--dtype", f.dtype, "weight format: f32, bf16, q8_0, q4_0, q4_pc");
@@ -67,6 +71,7 @@ Result<Bundle> ResolveBundle(const ReasoningFlags& f) {
   if (f.seed) c.reason_sampling.seed = *f.seed;
   if (f.no_early_stop) c.early_stop = false;
   if (f.early_stop_margin) c.early_stop_margin = *f.early_stop_margin;
+  if (f.wave) c.wave = *f.wave;
   return b;
 }
 

@@ -21,7 +21,7 @@ struct ReasoningFlags {
   int threads = 1;
   int64_t context = 0;
   bool no_early_stop = false;
-  std::optional<int> early_stop_margin;
+  std::optional<int> early_stop_margin, wave;
 };
 
 void AddReasoningFlags(CLI::App& cmd, ReasoningFlags& f);
