@@ -269,9 +269,12 @@ WorldProblem WorldGenerator::Chat(int task) {
       const int day = Uniform(0, 6), n = Uniform(1, 3);
       const bool after = Uniform(0, 1) == 1;
       const int answer = ((day + (after ? n : -n)) % 7 + 7) % 7;
-      // Every fact (day, n, direction) has six to nine phrasings, so the
-      // hash split holds phrasings out, not facts: a test question asks a
-      // fact the training data states in other words.
+      // Every fact (day, n, direction) has six to nine phrasings, each with
+      // or without one of a dozen openings, so the hash split holds wordings
+      // out, not facts: a test question asks a fact the training data states
+      // in other words. The openings matter: with 42 facts in a few hundred
+      // wordings a small base learns each wording by rote; thousands of
+      // wordings teach it to read the day, count and direction instead.
       constexpr std::array kAfter = {"What day is {n} after {d}?", "Which day comes {n} after {d}?",
                                      "If today is {d}, what day will it be {n} later?",
                                      "Count {n} forward from {d}. What day is it?",
@@ -291,7 +294,12 @@ WorldProblem WorldGenerator::Chat(int task) {
       } else {
         p.problem = after ? kNextDay[pick - kAfter.size()] : kPreviousDay[pick - kAfter.size()];
       }
-      p.problem = Fill(Fill(p.problem, "{d}", kDays[day]), "{n}", std::to_string(n) + (n == 1 ? " day" : " days"));
+      constexpr std::array kOpenings = {"", "", "", "Quick question: ", "Please answer: ", "Hi! ",
+                                        "Hello. ", "I need to know: ", "Tell me: ", "Help me out: ",
+                                        "A calendar question: ", "Simple one: ", "One more: ",
+                                        "Question: ", "Hey! "};
+      p.problem = Pick(*this, kOpenings) +
+                  Fill(Fill(p.problem, "{d}", kDays[day]), "{n}", std::to_string(n) + (n == 1 ? " day" : " days"));
       p.answer = kDays[answer];
       lines.push_back(std::string("The task: the day ") + std::to_string(n) +
                       (n == 1 ? " day " : " days ") + (after ? "after " : "before ") + kDays[day] + ".");
