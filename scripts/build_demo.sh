@@ -170,10 +170,11 @@ cat > "$out/bundle.json" <<EOF
     "budget": 256,
     "answer_tokens": 16,
     "buckets": [64, 128, 192, 256],
-    "parallel": 4,
+    "parallel": 8,
     "vote": "$([[ -n $verifier_line ]] && echo weighted || echo majority)",
     "early_stop": true,
-    "early_stop_margin": 2,
+    "early_stop_margin": 3,
+    "wave": 3,
     "temperature": 0.7,
     "chat_max_tokens": 32
   }

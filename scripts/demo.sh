@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh release
 bundle=models/demo
-for question in "Copy this number: 52871" "Reverse the digits of 4825." "What is 37 + 45?" \
-                "Compute (23 - 9) × 4." "What is 45 - 17 + 36?" "Evaluate 3 × (41 - 29) + 8."; do
+for question in "Copy this number: 52871" "Reverse the digits of 4825." "What day is 2 days after Friday?" \
+                "What is 37 + 45?" "Compute (23 - 9) × 4." "What is 45 - 17 + 36?" "Evaluate 3 × (41 - 29) + 8."; do
   echo "=== $question"
   build/edgereason run --bundle "$bundle" --threads 2 "$question"
 done
