@@ -110,8 +110,8 @@ end base2
 begin base3
 if [[ ! -s $out/base/config.json ]]; then
   text_rows=$(wc -l < "$work/text.jsonl")
-  first=$((text_rows / 2 + 1))
-  sed -n "${first},$((first + base3_steps * 128 - 1))p" "$work/direct.jsonl" > "$work/base3.jsonl"
+  first_row=$((text_rows / 2 + 1))
+  sed -n "${first_row},$((first_row + base3_steps * 128 - 1))p" "$work/direct.jsonl" > "$work/base3.jsonl"
   $T pretrain --init-model "$work/base_phase2" --data "$work/base3.jsonl" --out "$out/base" \
     --max-positions 2048 --steps $base3_steps --batch 128 --micro-batch 32 --lr 1e-4 --warmup 20 \
     --bf16 --threads "$threads" --seed 7 --checkpoint-dir "$work/base3.ckpt" --save-every 100 --resume \
