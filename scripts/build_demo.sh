@@ -68,7 +68,7 @@ begin world
 [[ -s $work/grpo.jsonl ]] || $T world --seed 103 --split train --count "$problem_count" \
   --weights 0.3,0.5,0.7,1,1,1,1 --out "$work/grpo.jsonl"
 [[ -s $work/heads.jsonl ]] || $T world --seed 104 --split train --count $((problem_count / 4)) --out "$work/heads.jsonl"
-[[ -s $work/verifier.jsonl ]] || $T world --seed 105 --split train --count $((problem_count / 25)) \
+[[ -s $work/verifier.jsonl ]] || $T world --seed 105 --split train --count $((problem_count / 10)) \
   --difficulties 1,2,3,4,5,6 --out "$work/verifier.jsonl"
 end world
 
