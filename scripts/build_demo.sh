@@ -26,7 +26,7 @@ tiny=0
 for arg in "$@"; do
   case $arg in
     --tiny) tiny=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
     *) out=$arg ;;
   esac
 done

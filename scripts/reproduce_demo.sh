@@ -20,7 +20,7 @@ while (($#)); do
     --out) out=$2; shift 2 ;;
     --count) count=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
     *) echo "reproduce_demo: unknown argument $1" >&2; exit 2 ;;
   esac
 done
