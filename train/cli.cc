@@ -149,6 +149,8 @@ int RunCli(int argc, char** argv) {
       ->capture_default_str();
   world_cmd->add_option("--buckets", world.buckets, "budgets stated in the traces' preambles")
       ->delimiter(',')->capture_default_str();
+  world_cmd->add_flag("--column-work", world.column_work,
+                      "traces/text: work each step with a multi-digit operand column by column before its result");
   world_cmd->add_option("--out", world.out, "output JSONL file")->required();
 
   BpeOptions bpe;

@@ -9,7 +9,8 @@
 //    `edgereason eval`, `grpo`, `switcher` and `verifier`;
 //  - a direct-answer row {"prompt", "response": "\boxed{...}"} for the base;
 //  - a reasoning row {"prompt", "response"}: the budget preamble, a step-by-step
-//    trace that restates the problem and then, like distilled teacher traces,
+//    trace that restates the problem (optionally working each multi-digit
+//    operation column by column before its result) and then, like distilled teacher traces,
 //    re-checks finished steps, restates and verifies at random (so there is
 //    redundancy for budget forcing to remove), the end of thinking and
 //    "Final answer: \boxed{...}";
@@ -44,7 +45,11 @@ enum class WorldSplit { kTrain, kTest };
 
 class WorldGenerator {
  public:
-  explicit WorldGenerator(uint64_t seed) : state_(seed ^ 0x9e3779b97f4a7c15ULL) {}
+  // `column_work`: steps with a multi-digit operand are worked column by
+  // column before their result ("Step 1: 17 + 25: 7 + 5 = 12, 1 + 1 + 2 = 4,
+  // 17 + 25 = 42."), and so are their recomputations.
+  explicit WorldGenerator(uint64_t seed, bool column_work = false)
+      : state_(seed ^ 0x9e3779b97f4a7c15ULL), column_work_(column_work) {}
 
   // One problem of `difficulty` (0..6) from `split`. For difficulty 0,
   // `chat_task` (0 copy, 1 reverse, 2 weekday, 3 echo) picks the task; -1
@@ -63,6 +68,7 @@ class WorldGenerator {
   uint64_t NextU64();
 
   uint64_t state_;
+  bool column_work_;
 };
 
 // Whether `problem` belongs to the test split (a hash of its text).
@@ -79,6 +85,7 @@ struct WorldOptions {
   std::vector<int64_t> buckets = {64, 128, 256, 512};  // budget stated in a trace's preamble
   std::string out;
   bool unique = true;                         // no problem twice in one file (when the space allows)
+  bool column_work = false;                   // traces/text: work multi-digit steps by columns
 };
 
 // Writes the JSONL file (atomically). Fills `rows` with the number written.

@@ -78,7 +78,30 @@ def check_problem(row, where):
     return None
 
 
-STEP = re.compile(r"^Step (\d+): (\d+) (\+|-|\u00d7) (\d+) = (\d+)\.$")
+STEP = re.compile(r"^Step (\d+): (\d+) (\+|-|\u00d7) (\d+)(?:: (.+), \2 \3 \4)? = (\d+)\.$")
+CLAUSE = re.compile(r"^(\d+(?: (?:\+|-|\u00d7) \d+)+) = (\d+)$")
+
+
+def check_columns(a, op, b, c, work, columns, where):
+    """In a trace with column working (`--column-work`), a step with a
+    multi-digit operand works it by columns first: clauses that are each true,
+    the first giving the result's ones digit (its own tens are the carry) and
+    the last its tens digit. Without it no step has any."""
+    if columns and (a < 10 and b < 10) != (work is None):
+        fail(f"{where}: column working {work!r} for {a} {op} {b}")
+    if not columns and work is not None:
+        fail(f"{where}: column working {work!r} in a trace without it")
+    if work is None:
+        return
+    clauses = [CLAUSE.match(part) for part in work.split(", ")]
+    if len(clauses) != 2 or not all(clauses):
+        fail(f"{where}: malformed column working {work!r}")
+    for m in clauses:
+        if eval(m.group(1).replace("\u00d7", "*")) != int(m.group(2)):
+            fail(f"{where}: false column clause {m.group(0)!r}")
+    ones, tens = int(clauses[0].group(2)), int(clauses[1].group(2))
+    if ones % 10 != c % 10 or tens != c // 10:
+        fail(f"{where}: columns {work!r} do not give {c}")
 
 
 def check_trace(prompt, response, where):
@@ -102,12 +125,20 @@ def check_trace(prompt, response, where):
         steps = [STEP.match(l) for l in lines if l.startswith("Step ")]
         if len(steps) != operations(parse(expr)):
             fail(f"{where}: {len(steps)} steps")
+        columns = any(s and s.group(5) for s in steps)
         for i, s in enumerate(steps, 1):
             if not s or int(s.group(1)) != i:
                 fail(f"{where}: malformed step {i}")
-            a, op, b, c = int(s.group(2)), s.group(3), int(s.group(4)), int(s.group(5))
+            a, op, b, c = int(s.group(2)), s.group(3), int(s.group(4)), int(s.group(6))
             if {"+": a + b, "-": a - b, "\u00d7": a * b}[op] != c:
                 fail(f"{where}: step {i} is wrong")
+            check_columns(a, op, b, c, s.group(5), columns, f"{where}: step {i}")
+        last_step = None
+        for l in lines:  # a recomputation repeats the step before it, working and all
+            if l.startswith("Step "):
+                last_step = l.split(": ", 1)[1]
+            if l.startswith("Wait, let me recompute that. ") and l != f"Wait, let me recompute that. {last_step[:-1]}. Yes.":
+                fail(f"{where}: {l!r} does not repeat {last_step!r}")
         for l in lines:  # every restated expression has the problem's value
             if l.startswith("Now: "):
                 if check_tree(parse(l[5:]), where) != int(answer):

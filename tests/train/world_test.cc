@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -47,6 +48,36 @@ TEST(TrainWorld, PythonAgreesWithEveryAnswerStepAndRange) {
                             true);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, "ok " + std::to_string(3 * 7 * 150) + "\n");
+}
+
+TEST(TrainWorld, PythonAgreesWithEveryColumnOfWorkedSteps) {
+  const std::string dir = test::MakeTempDir("world");
+  WorldOptions o;
+  o.seed = 22;
+  o.count = 150;
+  o.difficulties = {1, 2, 3, 4, 5, 6};
+  const std::string problems = Write(dir, "problems.jsonl", o);
+  o.format = "traces";
+  o.split = "train";
+  o.column_work = true;
+  const std::string traces = Write(dir, "traces.jsonl", o);
+  const std::regex worked_step(R"(Step \d+: \d+ \S+ \d+: )");
+  int worked = 0;
+  for (const auto& row : Rows(traces)) worked += std::regex_search(row["response"].get<std::string>(), worked_step);
+  EXPECT_GT(worked, 6 * 150 / 2);  // nearly every trace has a multi-digit step
+  o.format = "direct";
+  const std::string direct = Write(dir, "direct.jsonl", o);
+  auto r = test::RunCommand("/usr/bin/python3 " + test::SourcePath("tests/train/world_reference.py") + " " +
+                                problems + " " + traces + " " + direct,
+                            true);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "ok " + std::to_string(3 * 6 * 150) + "\n");
+  // Without the option no step carries column working.
+  o.format = "traces";
+  o.column_work = false;
+  for (const auto& row : Rows(Write(dir, "plain.jsonl", o))) {
+    EXPECT_FALSE(std::regex_search(row["response"].get<std::string>(), worked_step));
+  }
 }
 
 TEST(TrainWorld, CountsPerDifficultyAndWeights) {
