@@ -32,6 +32,13 @@ std::vector<nlohmann::json> Rows(const std::string& path) {
   return rows;
 }
 
+// world_reference.py on three files: "ok N" with N rows, else the first fault.
+test::CommandResult RunReference(const std::string& problems, const std::string& traces, const std::string& direct) {
+  return test::RunCommand("/usr/bin/python3 " + test::SourcePath("tests/train/world_reference.py") + " " + problems +
+                              " " + traces + " " + direct,
+                          true);
+}
+
 TEST(TrainWorld, PythonAgreesWithEveryAnswerStepAndRange) {
   const std::string dir = test::MakeTempDir("world");
   WorldOptions o;
@@ -43,9 +50,7 @@ TEST(TrainWorld, PythonAgreesWithEveryAnswerStepAndRange) {
   const std::string traces = Write(dir, "traces.jsonl", o);
   o.format = "direct";
   const std::string direct = Write(dir, "direct.jsonl", o);
-  auto r = test::RunCommand("/usr/bin/python3 " + test::SourcePath("tests/train/world_reference.py") + " " +
-                                problems + " " + traces + " " + direct,
-                            true);
+  const auto r = RunReference(problems, traces, direct);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, "ok " + std::to_string(3 * 7 * 150) + "\n");
 }
@@ -67,9 +72,7 @@ TEST(TrainWorld, PythonAgreesWithEveryColumnOfWorkedSteps) {
   EXPECT_GT(worked, 6 * 150 / 2);  // nearly every trace has a multi-digit step
   o.format = "direct";
   const std::string direct = Write(dir, "direct.jsonl", o);
-  auto r = test::RunCommand("/usr/bin/python3 " + test::SourcePath("tests/train/world_reference.py") + " " +
-                                problems + " " + traces + " " + direct,
-                            true);
+  const auto r = RunReference(problems, traces, direct);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, "ok " + std::to_string(3 * 6 * 150) + "\n");
   // Without the option no step carries column working.
