@@ -169,9 +169,12 @@ std::string ColumnWork(int a, char op, int b) {
     return s(a1) + " + " + s(b1) + " = " + s(ones) + ", " + (ones >= 10 ? "1 + " : "") + s(a10) + " + " +
            s(b10) + " = " + s(a10 + b10 + ones / 10);
   }
-  if (a1 >= b1) return s(a1) + " - " + s(b1) + " = " + s(a1 - b1) + ", " + s(a10) + " - " + s(b10) + " = " + s(a10 - b10);
-  return s(10 + a1) + " - " + s(b1) + " = " + s(10 + a1 - b1) + ", " + s(a10) + " - 1 - " + s(b10) + " = " +
-         s(a10 - 1 - b10);
+  if (a1 >= b1) {
+    return s(a1) + " - " + s(b1) + " = " + s(a1 - b1) + ", " + s(a10) + " - " + s(b10) + " = " +
+           s(a10 - b10);
+  }
+  return s(10 + a1) + " - " + s(b1) + " = " + s(10 + a1 - b1) + ", " + s(a10) + " - 1 - " + s(b10) +
+         " = " + s(a10 - 1 - b10);
 }
 
 // "17 + 25: 7 + 5 = 12, 1 + 1 + 2 = 4, 17 + 25 = 42": a step as the trace

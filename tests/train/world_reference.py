@@ -137,8 +137,9 @@ def check_trace(prompt, response, where):
         for l in lines:  # a recomputation repeats the step before it, working and all
             if l.startswith("Step "):
                 last_step = l.split(": ", 1)[1]
-            if l.startswith("Wait, let me recompute that. ") and l != f"Wait, let me recompute that. {last_step[:-1]}. Yes.":
-                fail(f"{where}: {l!r} does not repeat {last_step!r}")
+            if l.startswith("Wait, let me recompute that. ") and (
+                    last_step is None or l != f"Wait, let me recompute that. {last_step[:-1]}. Yes."):
+                fail(f"{where}: {l!r} does not repeat the step before it ({last_step!r})")
         for l in lines:  # every restated expression has the problem's value
             if l.startswith("Now: "):
                 if check_tree(parse(l[5:]), where) != int(answer):

@@ -69,7 +69,7 @@ TEST(TrainWorld, PythonAgreesWithEveryColumnOfWorkedSteps) {
   const std::regex worked_step(R"(Step \d+: \d+ \S+ \d+: )");
   int worked = 0;
   for (const auto& row : Rows(traces)) worked += std::regex_search(row["response"].get<std::string>(), worked_step);
-  EXPECT_GT(worked, 6 * 150 / 2);  // nearly every trace has a multi-digit step
+  EXPECT_GT(worked, 6 * 150 / 2);  // most traces have a step with a two-digit operand
   o.format = "direct";
   const std::string direct = Write(dir, "direct.jsonl", o);
   const auto r = RunReference(problems, traces, direct);
