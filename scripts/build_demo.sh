@@ -18,7 +18,10 @@
 #           skipped, and pretrain/sft resume from their checkpoints, so an
 #           interrupted rebuild continues where it stopped.
 #   --tiny  minutes-long scaled-down run that checks the mechanics (tests).
-# Full size: about an hour on 2 cores (timings per stage in OUT/work/build.json).
+# Full size: about an hour on 2 cores with native bf16 (AVX-512 BF16 or AMX;
+# timings per stage in OUT/work/build.json). Without it the trainer runs in
+# f32 (`--bf16` falls back): ~9x slower on a 2-core AVX2 EPYC, and the
+# weights differ from the committed ones, which were trained in bf16.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=models/demo

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "train/bpe_command.h"
+#include "train/cpu_bf16.h"
 #include "train/world.h"
 #include "train/distributed.h"
 #include "train/grpo.h"
@@ -48,7 +49,9 @@ void AddLoopOptions(CLI::App* cmd, LoopOptions& o, DatasetOptions& d, int& threa
   cmd->add_option("--warmup", o.warmup_steps, "linear warmup steps")->capture_default_str();
   cmd->add_option("--weight-decay", o.weight_decay, "AdamW weight decay")->capture_default_str();
   cmd->add_option("--clip", o.clip_norm, "gradient norm clipping (0: off)")->capture_default_str();
-  cmd->add_flag("--bf16", o.bf16, "matrix products in bf16 (4-5x faster on CPUs with AVX-512 BF16)");
+  cmd->add_flag("--bf16", o.bf16,
+                "matrix products in bf16 where the CPU has it natively (AVX512_BF16, AMX-BF16, Arm BF16: "
+                "4-5x faster than f32); f32 elsewhere, where emulated bf16 is slower");
   cmd->add_option("--seed", o.seed, "seed for initialisation, data order and dropout")->capture_default_str();
   cmd->add_option("--eval-every", o.eval_every, "evaluate every K steps (0: at the end only)");
   cmd->add_option("--save-every", o.save_every, "checkpoint every K steps (and always on SIGTERM)");
@@ -265,7 +268,9 @@ int RunCli(int argc, char** argv) {
   grpo_cmd->add_flag("--skip-bad-rows", grpo.skip_bad_rows, "skip malformed JSONL rows instead of failing");
   grpo_cmd->add_flag("!--no-progress", grpo.progress, "no progress on stderr");
   grpo_cmd->add_flag("--json", grpo.json, "print the first and last step's figures as JSON");
-  grpo_cmd->add_flag("--bf16", grpo.bf16, "matrix products of the update in bf16 (4-5x faster on CPUs with AVX-512 BF16)");
+  grpo_cmd->add_flag("--bf16", grpo.bf16,
+                     "matrix products of the update in bf16 where the CPU has it natively (as for "
+                     "sft); f32 elsewhere");
   grpo_cmd->add_option("--checkpoint-dir", grpo.checkpoint_dir,
                        "checkpoints (adapter, optimizer, step, sampler state) go here, atomically");
   grpo_cmd->add_option("--save-every", grpo.save_every, "checkpoint every K steps (and at the end)");
@@ -292,7 +297,10 @@ int RunCli(int argc, char** argv) {
     sw.pooling.kind = pooling == "mean" ? PoolingKind::kMean : PoolingKind::kChunkEma;
     return Report(RunSwitcher(sw));
   }
-  if (grpo_cmd->parsed()) return Report(RunGrpo(grpo));
+  if (grpo_cmd->parsed()) {
+    grpo.bf16 = ResolveBf16(grpo.bf16, "grpo");
+    return Report(RunGrpo(grpo));
+  }
   if (vf_cmd->parsed()) {
     vf.sampling.budget.cap = vf.sampling.max_new_tokens;
     return Report(RunVerifier(vf));
@@ -302,8 +310,14 @@ int RunCli(int argc, char** argv) {
     return code.ok() ? *code : Report(code.status());
   }
   Status st;
-  if (sft_cmd->parsed()) st = RunSft(sft);
-  if (pre_cmd->parsed()) st = RunPretrain(pre);
+  if (sft_cmd->parsed()) {
+    sft.loop.bf16 = ResolveBf16(sft.loop.bf16, "sft");
+    st = RunSft(sft);
+  }
+  if (pre_cmd->parsed()) {
+    pre.loop.bf16 = ResolveBf16(pre.loop.bf16, "pretrain");
+    st = RunPretrain(pre);
+  }
   if (st.code() == StatusCode::kOutOfRange && st.message().starts_with("stopped by a signal")) {
     std::fprintf(stderr, "edgereason-train: %s\n", st.message().c_str());
     return 143;

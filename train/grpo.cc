@@ -350,7 +350,7 @@ Status RunGrpo(const GrpoOptions& o) {
   ER_RETURN_IF_ERROR(t->lora().Save(o.out_dir));
   if (o.json) {
     nlohmann::ordered_json report = {{"steps", o.steps}, {"first_step", first}, {"last_step", last},
-                                     {"adapter", o.out_dir}};
+                                     {"adapter", o.out_dir}, {"precision", o.bf16 ? "bf16" : "f32"}};
     std::printf("%s\n", report.dump(2).c_str());
   } else {
     std::printf("grpo: %lld steps, wrote %s\n", (long long)o.steps, o.out_dir.c_str());

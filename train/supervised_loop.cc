@@ -134,7 +134,7 @@ nlohmann::json LoopResult::ToJson() const {
   return {{"steps", steps_done},           {"stopped_by_signal", stopped_by_signal},
           {"first_train_loss", first_train_loss}, {"last_train_loss", last_train_loss},
           {"initial_eval_loss", initial_eval_loss}, {"final_eval_loss", final_eval_loss},
-          {"tokens_per_second", tokens_per_second}};
+          {"tokens_per_second", tokens_per_second}, {"precision", bf16 ? "bf16" : "f32"}};
 }
 
 double EvalLoss(const LoopModel& m, const std::vector<Example>& examples, int64_t micro_batch,
@@ -164,6 +164,7 @@ Result<LoopResult> RunSupervisedLoop(const LoopModel& m, const std::vector<Examp
   }
   if (o.resume && o.checkpoint_dir.empty()) return InvalidArgument("--resume needs --checkpoint-dir");
   LoopResult result;
+  result.bf16 = o.bf16;
   Status st = CatchTorch("training", [&]() -> Status {
     torch::optim::AdamW optimizer(
         m.trainable, torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.adam_eps).weight_decay(o.weight_decay));

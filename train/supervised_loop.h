@@ -50,6 +50,7 @@ struct LoopResult {
   double first_train_loss = 0, last_train_loss = 0;
   double initial_eval_loss = -1, final_eval_loss = -1;  // -1: no eval set
   double tokens_per_second = 0;
+  bool bf16 = false;  // the precision the run used (--bf16 falls back to f32 where the CPU lacks bf16)
   nlohmann::json ToJson() const;
 };
 
