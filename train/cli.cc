@@ -218,8 +218,10 @@ int RunCli(int argc, char** argv) {
   CLI::App* vf_cmd = app.add_subcommand(
       "verifier", "Trains the verifier head: --samples runtime rollouts per problem with the "
                   "adapter (budget preamble as in reasoning mode), the verification prompt "
-                  "appended as the runtime appends it, the final hidden state as the feature and "
-                  "the answer checker's verdict as the label; linear + sigmoid, BCE, Adam. "
+                  "appended as the runtime appends it, the final hidden state and the rollout's "
+                  "confidence features (statistics of its sampled tokens' log-probabilities) as "
+                  "the input and the answer checker's verdict as the label; linear + sigmoid, "
+                  "BCE, Adam. "
                   "Reports AUC and calibration (ECE, reliability bins) on held-out problems");
   add_head_options(vf_cmd, vf.common);
   vf_cmd->add_option("--adapter", vf.sampling.adapter_dir, "PEFT adapter generating the rollouts");
@@ -229,6 +231,8 @@ int RunCli(int argc, char** argv) {
   vf_cmd->add_option("--sample-seed", vf.sampling.seed, "rollout seed")->capture_default_str();
   vf_cmd->add_option("--preamble", vf.sampling.budget.preamble_template, "reasoning preamble ({budget} = bucket)")->capture_default_str();
   vf_cmd->add_option("--verification-prompt", vf.sampling.verification_prompt, "text appended before scoring")->capture_default_str();
+  vf_cmd->add_flag("!--no-confidence", vf.sampling.confidence,
+                   "read the final hidden state only, not the confidence features");
 
   GrpoOptions grpo;
   CLI::App* grpo_cmd = app.add_subcommand(

@@ -4,6 +4,7 @@
 
 #include "adapter/lora_adapter.h"
 #include "model/model.h"
+#include "reasoning/stream_confidence.h"
 #include "runtime/engine.h"
 #include "verify/answer_checker.h"
 
@@ -98,8 +99,8 @@ Result<VerifierSamples> VerifierFeatures(const std::vector<ProblemRow>& rows,
   ER_ASSIGN_OR_RETURN(std::vector<int32_t> verification, tok.Encode(s.verification_prompt, true));
 
   VerifierSamples out;
-  out.data.dim = rt.model->config().hidden_size;
-  const int64_t hidden = out.data.dim;
+  const int64_t hidden = rt.model->config().hidden_size;
+  out.data.dim = hidden + (s.confidence ? static_cast<int64_t>(kConfidenceFeatures) : 0);
   double generated = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     if (rows[i].answer.empty()) {
@@ -134,6 +135,10 @@ Result<VerifierSamples> VerifierFeatures(const std::vector<ProblemRow>& rows,
       ER_RETURN_IF_ERROR(rt.engine->Prefill(children[k], tail, false, &fo));
       // fo.final_hidden: [num_outputs, hidden]; the last row is the last token's.
       out.data.x.insert(out.data.x.end(), fo.final_hidden.end() - hidden, fo.final_hidden.end());
+      if (s.confidence) {
+        const ConfidenceVector c = ConfidenceFeatures(rollouts[k].logprobs);
+        out.data.x.insert(out.data.x.end(), c.begin(), c.end());
+      }
       const std::string answer = ReasoningAnswer(DecodeKnown(tok, gen), s.budget);
       out.data.y.push_back(CheckAnswer(rows[i].answer, answer).match ? 1.0 : 0.0);
       out.problem.push_back(static_cast<int64_t>(i));

@@ -12,7 +12,10 @@
 // (prompt + preamble + generated tokens, the final stop token included) is
 // extended by the verification prompt, as the runtime's parallel streams do
 // before scoring, and the final hidden state of its last token is the feature.
-// The label is the answer checker's verdict on the rollout's final answer.
+// With `confidence`, the rollout's confidence features (stream_confidence.h,
+// from the log-probabilities of its sampled tokens) follow the hidden state:
+// rows are [hidden + kConfidenceFeatures]. The label is the answer checker's
+// verdict on the rollout's final answer.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +51,7 @@ struct VerifierSampleOptions {
   uint64_t seed = 0;
   BudgetConfig budget;       // its preamble starts each rollout; its tags split the answer
   std::string verification_prompt = "\nIs this answer correct? Answer yes or no.\n";
+  bool confidence = true;    // append the confidence features to each row
 };
 
 struct VerifierSamples {

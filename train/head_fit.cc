@@ -106,8 +106,13 @@ Result<SwitcherWeights> FitSwitcher(const HeadData& data, const HeadFitOptions& 
   }
 }
 
-Result<VerifierWeights> FitVerifier(const HeadData& data, const HeadFitOptions& o) {
+Result<VerifierWeights> FitVerifier(const HeadData& data, const HeadFitOptions& o, bool confidence) {
   ER_RETURN_IF_ERROR(CheckData(data));
+  const int64_t extra = confidence ? static_cast<int64_t>(kConfidenceFeatures) : 0;
+  if (data.dim <= extra) {
+    return InvalidArgument("verifier rows have " + std::to_string(data.dim) +
+                           " features, fewer than a hidden state plus the confidence features");
+  }
   try {
     torch::manual_seed(o.seed);
     const torch::Tensor x = Features(data), y = Labels(data);
@@ -118,8 +123,9 @@ Result<VerifierWeights> FitVerifier(const HeadData& data, const HeadFitOptions& 
     torch::NoGradGuard no_grad;
     const torch::Tensor w = linear->weight.reshape({-1}) / st.scale;  // [dim]
     VerifierWeights out;
-    out.hidden_size = data.dim;
-    out.weight = ToVector(w);
+    out.hidden_size = data.dim - extra;
+    out.weight = ToVector(w.slice(0, 0, out.hidden_size));
+    if (extra > 0) out.confidence_weight = ToVector(w.slice(0, out.hidden_size));
     out.bias = (linear->bias.reshape({}) - torch::dot(w, st.mean)).item<float>();
     return out;
   } catch (const c10::Error& e) {
@@ -144,7 +150,9 @@ std::vector<double> SwitcherProbabilities(const SwitcherWeights& w, const HeadDa
 std::vector<double> VerifierScores(const VerifierWeights& w, const HeadData& d) {
   torch::NoGradGuard no_grad;
   const torch::Tensor x = Features(d).to(torch::kFloat64);
-  const torch::Tensor wt = torch::tensor(w.weight, torch::kFloat32).to(torch::kFloat64);  // [dim]
+  std::vector<float> all = w.weight;  // [hidden + confidence features] = [dim]
+  all.insert(all.end(), w.confidence_weight.begin(), w.confidence_weight.end());
+  const torch::Tensor wt = torch::tensor(all, torch::kFloat32).to(torch::kFloat64);
   const torch::Tensor p = torch::sigmoid(torch::mv(x, wt) + double(w.bias)).contiguous();  // [rows]
   return {p.data_ptr<double>(), p.data_ptr<double>() + p.numel()};
 }

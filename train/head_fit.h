@@ -7,7 +7,8 @@
 //   W·((x − μ)/s) + b = (W/s)·x + (b − W·(μ/s)).
 //
 // Switcher: p = sigmoid(fc2·dropout(relu(fc1·(z + σ·ε))) + b2), BCE, Adam.
-// Verifier: p = sigmoid(w·z + b), BCE, Adam (no noise, no dropout).
+// Verifier: p = sigmoid(w·z + b), BCE, Adam (no noise, no dropout); z may
+// end with the stream's confidence features (head_features.h).
 #pragma once
 
 #include <cstdint>
@@ -40,10 +41,14 @@ struct HeadFitOptions {
 // copied into the file's header.
 Result<SwitcherWeights> FitSwitcher(const HeadData& data, const HeadFitOptions& options,
                                     const PoolingConfig& pooling, double threshold);
-Result<VerifierWeights> FitVerifier(const HeadData& data, const HeadFitOptions& options);
+// With `confidence`, the last kConfidenceFeatures columns of `data` are the
+// confidence features and become the head's confidence weights.
+Result<VerifierWeights> FitVerifier(const HeadData& data, const HeadFitOptions& options,
+                                    bool confidence = false);
 
 // The trainer's probabilities of written weights on raw features (evaluation
-// mode: no noise, no dropout), computed in f64.
+// mode: no noise, no dropout), computed in f64. A verifier with confidence
+// weights reads rows [hidden + kConfidenceFeatures].
 std::vector<double> SwitcherProbabilities(const SwitcherWeights& w, const HeadData& data);
 std::vector<double> VerifierScores(const VerifierWeights& w, const HeadData& data);
 

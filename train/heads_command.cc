@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <numeric>
 #include <random>
 
+#include "base/file.h"
 #include "train/head_metrics.h"
 
 namespace edgereason::train {
@@ -55,7 +57,11 @@ void Print(const HeadCommonOptions& o, const nlohmann::ordered_json& f, const ch
   if (f.contains("eval_ece")) std::printf("calibration (eval): ECE %.3f\n", f["eval_ece"].get<double>());
 }
 
+// Also makes the output's directory, so a bad --out fails before the
+// features (minutes of rollouts for the verifier) are computed.
 Result<std::vector<ProblemRow>> LoadRows(const HeadCommonOptions& o) {
+  const std::string parent = std::filesystem::path(o.out_stem).parent_path().string();
+  if (!parent.empty()) ER_RETURN_IF_ERROR(CreateDirectories(parent));
   LoadReport report;
   ER_ASSIGN_OR_RETURN(std::vector<ProblemRow> rows, LoadProblemsJsonl(o.data_path, o.skip_bad_rows, &report));
   for (const std::string& s : report.skipped) std::fprintf(stderr, "skipped %s\n", s.c_str());
@@ -91,7 +97,7 @@ Result<HeadReport> TrainVerifierHead(const HeadData& data, const VerifierOptions
                                      const std::vector<int64_t>& problem) {
   const HeadCommonOptions& c = o.common;
   Split s = SplitRows(data, c.eval_fraction, c.fit.seed, problem);
-  ER_ASSIGN_OR_RETURN(VerifierWeights w, FitVerifier(s.train, c.fit));
+  ER_ASSIGN_OR_RETURN(VerifierWeights w, FitVerifier(s.train, c.fit, o.sampling.confidence));
   ER_RETURN_IF_ERROR(WriteVerifierHead(c.out_stem, w));
   HeadReport r;
   r.probabilities = VerifierScores(w, data);
@@ -99,6 +105,7 @@ Result<HeadReport> TrainVerifierHead(const HeadData& data, const VerifierOptions
   const std::vector<double> eval_p = VerifierScores(w, judged);
   const Calibration cal = Calibrate(eval_p, judged.y);
   r.figures = {{"kind", "verifier"},
+               {"confidence_features", o.sampling.confidence},
                {"train_rows", s.train.rows},
                {"eval_rows", s.eval.rows},
                {"positive_rate", PositiveRate(data)},

@@ -20,6 +20,9 @@ Result<std::string> ReadFile(const std::string& path);
 // renamed over `path`.
 Status WriteFileAtomic(const std::string& path, std::string_view bytes);
 
+// Creates `dir` and its missing parents (nothing to do when it exists).
+Status CreateDirectories(const std::string& dir);
+
 bool FileExists(const std::string& path);
 bool IsDirectory(const std::string& path);
 // Joins two path components with exactly one '/'.

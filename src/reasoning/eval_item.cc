@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "reasoning/stream_confidence.h"
 #include "verify/answer_checker.h"
 
 namespace edgereason {
@@ -56,7 +57,8 @@ nlohmann::json ReasonRecord(const Reasoner& reasoner, const RouteOutcome& o,
                        {"score", s.stream.score ? nlohmann::json(*s.stream.score) : nullptr},
                        {"tokens", s.stream.tokens.size()},
                        {"forced", s.stream.forced},
-                       {"stop", s.stream.stop_reason}});
+                       {"stop", s.stream.stop_reason},
+                       {"mean_logprob", ConfidenceFeatures(s.stream.sampled_logprobs)[0]}});
     tokens += static_cast<int64_t>(s.stream.tokens.size());
   }
   r["streams"] = streams;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "reasoning/stream_confidence.h"
+
 namespace edgereason {
 namespace {
 
@@ -87,8 +89,9 @@ class StreamRunner {
           std::copy_n(out.logits.data() + r * vocab_, vocab_, s.logits.data());
           continue;
         }
-        s.result.score = config_.verifier->Score({out.final_hidden.data() + r * hidden,
-                                                  static_cast<size_t>(hidden)});
+        s.result.score = config_.verifier->Score(
+            {out.final_hidden.data() + r * hidden, static_cast<size_t>(hidden)},
+            ConfidenceFeatures(s.result.sampled_logprobs));
         Finish(slots_[r].stream);
       }
       for (size_t i : branch_from) ER_RETURN_IF_ERROR(ForkCappedCopy(i));
@@ -168,7 +171,14 @@ class StreamRunner {
     Stream& s = streams_[i];
     const bool forcing = s.tracker.phase() == BudgetTracker::Phase::kForcing;
     const bool was_thinking = s.tracker.phase() == BudgetTracker::Phase::kThinking;
-    const int32_t token = forcing ? s.tracker.NextForced() : s.sampler.Sample(s.logits, s.history);
+    int32_t token = 0;
+    if (forcing) {
+      token = s.tracker.NextForced();
+    } else {
+      const SampledToken sampled = s.sampler.SampleWithLogProb(s.logits, s.history);
+      token = sampled.id;
+      s.result.sampled_logprobs.push_back(sampled.logprob);
+    }
     s.result.tokens.push_back(token);
     s.history.push_back(token);
     ER_RETURN_IF_ERROR(s.tracker.Push(token));

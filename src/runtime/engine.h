@@ -142,6 +142,7 @@ struct GenerateOptions {
 
 struct GenerateResult {
   std::vector<int32_t> tokens;  // generated ids (a stop token that ended it included)
+  std::vector<float> logprobs;  // [tokens] each token's raw log-probability (SampledToken)
   std::string stop_reason;      // "stop_token" or "length"
   int64_t prompt_tokens = 0;
   double prefill_seconds = 0;   // time to first token

@@ -25,6 +25,13 @@ int32_t ArgMax(std::span<const float> values) {
   return static_cast<int32_t>(std::max_element(values.begin(), values.end()) - values.begin());
 }
 
+float TokenLogProb(std::span<const float> logits, int32_t token) {
+  const double max = *std::max_element(logits.begin(), logits.end());
+  double sum = 0.0;
+  for (float l : logits) sum += std::exp(static_cast<double>(l) - max);
+  return static_cast<float>(static_cast<double>(logits[token]) - max - std::log(sum));
+}
+
 Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.seed) {}
 
 int32_t Sampler::Sample(std::span<float> logits, std::span<const int32_t> history) {
@@ -87,6 +94,13 @@ int32_t Sampler::Sample(std::span<float> logits, std::span<const int32_t> histor
     if (r < acc) return order[i];
   }
   return order[keep - 1];
+}
+
+SampledToken Sampler::SampleWithLogProb(std::span<const float> logits,
+                                        std::span<const int32_t> history) {
+  scratch_.assign(logits.begin(), logits.end());
+  const int32_t id = Sample(scratch_, history);
+  return {id, TokenLogProb(logits, id)};
 }
 
 }  // namespace edgereason

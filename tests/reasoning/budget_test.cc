@@ -7,6 +7,7 @@
 #include <set>
 
 #include "reasoning/parallel_streams.h"
+#include "reasoning/stream_confidence.h"
 #include "reasoning_test_util.h"
 
 namespace edgereason {
@@ -159,6 +160,39 @@ TEST_F(StreamsTest, HardCapYieldsExactlyCapPlusForcedTokens) {
   EXPECT_EQ(engine_->counters().prompt_tokens_encoded, static_cast<int64_t>(prompt_.size()));
 }
 
+// Each sampled token's log-probability is log softmax of the raw logits a
+// fresh prefill of prompt + stream computes at its position; the tokens the
+// cap forced have none.
+TEST_F(StreamsTest, SampledLogProbsAreTheRawDistributionAndSkipForcedTokens) {
+  ParallelStreamsConfig c;
+  c.streams = 2;
+  c.sampling = {.greedy = false, .temperature = 0.7f, .top_k = 20, .seed = 9};
+  c.budget.cap = 9;
+  c.budget.answer_tokens = 0;
+  c.budget.forced_text = "\n</think>\n\nFinal answer: \\boxed{";
+  auto results = Run(c);
+  ASSERT_TRUE(results.ok()) << results.status().ToString();
+  const int64_t vocab = tiny_.model->config().vocab_size;
+  for (const StreamResult& r : *results) {
+    SCOPED_TRACE(r.index);
+    ASSERT_TRUE(r.forced);
+    ASSERT_EQ(r.sampled_logprobs.size(), 9u);
+    auto engine = *Engine::Create(tiny_.model, {.threads = 1});
+    const int16_t a = *engine->AddAdapter(tiny_.adapter);
+    const int32_t seq = engine->AddSequence();
+    ASSERT_TRUE(engine->SetAdapter(seq, a, 0).ok());
+    std::vector<int32_t> all = prompt_;
+    all.insert(all.end(), r.tokens.begin(), r.tokens.begin() + 9);
+    ForwardOutput out;
+    ASSERT_TRUE(engine->Prefill(seq, all, /*all_logits=*/true, &out).ok());
+    for (size_t t = 0; t < 9; ++t) {
+      const size_t row = prompt_.size() - 1 + t;
+      const std::span<const float> logits(out.logits.data() + row * vocab, static_cast<size_t>(vocab));
+      EXPECT_NEAR(r.sampled_logprobs[t], TokenLogProb(logits, r.tokens[t]), 1e-4) << t;
+    }
+  }
+}
+
 TEST_F(StreamsTest, CappedCopiesEqualRunsWithThatCap) {
   ParallelStreamsConfig c;
   c.streams = 2;
@@ -205,7 +239,8 @@ TEST_F(StreamsTest, VerificationScoresTheLastRowAfterTheVerificationPrompt) {
     all.insert(all.end(), c.verification_tokens.begin(), c.verification_tokens.end());
     ForwardOutput out;
     ASSERT_TRUE(engine->Prefill(seq, all, false, &out).ok());
-    EXPECT_NEAR(*r.score, verifier->Score(out.final_hidden), 1e-5);
+    EXPECT_NEAR(*r.score, verifier->Score(out.final_hidden, ConfidenceFeatures(r.sampled_logprobs)),
+                1e-5);
   }
   EXPECT_EQ(stats_.verification_rows, 2 * (1 + static_cast<int64_t>(c.verification_tokens.size())));
 }

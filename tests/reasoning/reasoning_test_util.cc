@@ -69,6 +69,7 @@ std::shared_ptr<const VerifierHead> RandomVerifier(int64_t hidden, uint64_t seed
   w.weight.resize(hidden);
   for (float& v : w.weight) v = normal(rng);
   w.bias = 0.2f;
+  w.confidence_weight = {0.5f, 0.1f, 0.2f, -0.05f, -0.1f};
   return *VerifierHead::FromWeights(std::move(w), "test verifier");
 }
 

@@ -84,5 +84,33 @@ TEST(SamplerTest, SameSeedSameTokensDifferentSeedDifferentTokens) {
   EXPECT_NE(draw(42), draw(43));
 }
 
+TEST(SamplerTest, TokenLogProbIsLogSoftmax) {
+  // log softmax([2, 1, 0])[1] = 1 - log(e^2 + e + 1), and shifting every
+  // logit by a constant leaves it unchanged (the max is subtracted first).
+  const double expected = 1.0 - std::log(std::exp(2.0) + std::exp(1.0) + 1.0);
+  EXPECT_NEAR(TokenLogProb(std::vector<float>{2.0f, 1.0f, 0.0f}, 1), expected, 1e-6);
+  EXPECT_NEAR(TokenLogProb(std::vector<float>{1002.0f, 1001.0f, 1000.0f}, 1), expected, 1e-5);
+  EXPECT_NEAR(TokenLogProb(std::vector<float>{0.0f, -INFINITY}, 0), 0.0, 1e-7);
+}
+
+TEST(SamplerTest, SampleWithLogProbDrawsAsSampleAndReportsTheRawDistribution) {
+  // The log-probability is under the raw logits, not the tempered,
+  // penalised or filtered ones the token was drawn from; the logits stay.
+  std::vector<float> logits(20);
+  for (size_t i = 0; i < logits.size(); ++i) logits[i] = std::cos(static_cast<float>(i));
+  const std::vector<float> original = logits;
+  const SamplingParams params{.greedy = false, .temperature = 0.7f, .top_k = 5,
+                              .repetition_penalty = 1.3f, .seed = 5};
+  Sampler with(params), plain(params);
+  const std::vector<int32_t> history = {0, 3};
+  for (int i = 0; i < 64; ++i) {
+    const SampledToken t = with.SampleWithLogProb(logits, history);
+    std::vector<float> copy = original;
+    EXPECT_EQ(t.id, plain.Sample(copy, history));
+    EXPECT_FLOAT_EQ(t.logprob, TokenLogProb(original, t.id));
+  }
+  EXPECT_EQ(logits, original);
+}
+
 }  // namespace
 }  // namespace edgereason

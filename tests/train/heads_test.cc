@@ -12,6 +12,7 @@
 #include "model/model.h"
 #include "model/random_model.h"
 #include "reasoning/reasoner.h"
+#include "reasoning/stream_confidence.h"
 #include "runtime/engine.h"
 #include "test_util.h"
 #include "tokenizer/tokenizer_writer.h"
@@ -71,28 +72,39 @@ TEST(TrainHeads, SwitcherSeparatesAndRuntimeReproducesProbabilities) {
 }
 
 TEST(TrainHeads, VerifierSeparatesCalibratesAndRuntimeReproducesScores) {
-  const std::string dir = test::MakeTempDir("train-verifier");
-  const HeadData d = Synthetic(400, 32, 2);
-  VerifierOptions o;
-  o.common.out_stem = dir + "/verifier";
-  o.common.fit.epochs = 60;
-  auto r = TrainVerifierHead(d, o);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  std::printf("verifier eval AUC %.3f ECE %.3f\n", r->figures["eval_auc"].get<double>(),
-              r->figures["eval_ece"].get<double>());
-  EXPECT_GT(r->figures["eval_auc"].get<double>(), 0.9);
-  EXPECT_LT(r->figures["eval_ece"].get<double>(), 0.15);
-  EXPECT_EQ(r->figures["calibration"]["bins"].size(), 10u);
+  // Rows are [hidden | confidence features] with confidence, [hidden] without.
+  for (bool confidence : {true, false}) {
+    SCOPED_TRACE(confidence);
+    const std::string dir = test::MakeTempDir("train-verifier");
+    const HeadData d = Synthetic(400, 32, 2);
+    VerifierOptions o;
+    o.common.out_stem = dir + "/verifier";
+    o.common.fit.epochs = 60;
+    o.sampling.confidence = confidence;
+    auto r = TrainVerifierHead(d, o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    std::printf("verifier eval AUC %.3f ECE %.3f\n", r->figures["eval_auc"].get<double>(),
+                r->figures["eval_ece"].get<double>());
+    EXPECT_GT(r->figures["eval_auc"].get<double>(), 0.9);
+    EXPECT_LT(r->figures["eval_ece"].get<double>(), 0.15);
+    EXPECT_EQ(r->figures["calibration"]["bins"].size(), 10u);
 
-  auto head = VerifierHead::Load(o.common.out_stem + ".json");
-  ASSERT_TRUE(head.ok()) << head.status().ToString();
-  double worst = 0;
-  for (int64_t i = 0; i < d.rows; ++i) {
-    const double p = (*head)->Score({d.x.data() + i * d.dim, size_t(d.dim)});
-    worst = std::max(worst, std::abs(p - r->probabilities[i]));
+    auto head = VerifierHead::Load(o.common.out_stem + ".json");
+    ASSERT_TRUE(head.ok()) << head.status().ToString();
+    EXPECT_EQ((*head)->reads_confidence(), confidence);
+    const int64_t hidden = confidence ? d.dim - int64_t(kConfidenceFeatures) : d.dim;
+    EXPECT_EQ((*head)->hidden_size(), hidden);
+    double worst = 0;
+    for (int64_t i = 0; i < d.rows; ++i) {
+      const float* row = d.x.data() + i * d.dim;
+      ConfidenceVector c{};
+      if (confidence) std::copy_n(row + hidden, kConfidenceFeatures, c.begin());
+      const double p = (*head)->Score({row, size_t(hidden)}, c);
+      worst = std::max(worst, std::abs(p - r->probabilities[i]));
+    }
+    std::printf("verifier runtime vs trainer max |dp| %.2e\n", worst);
+    EXPECT_LT(worst, 1e-5);
   }
-  std::printf("verifier runtime vs trainer max |dp| %.2e\n", worst);
-  EXPECT_LT(worst, 1e-5);
 }
 
 TEST(TrainHeads, OneClassIsAClearError) {
@@ -187,8 +199,9 @@ TEST(TrainHeads, VerifierFeaturesAreTheFinalHiddenAfterTheVerificationPrompt) {
   auto s = VerifierFeatures(rows, so, ro);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   const int64_t h = (*model)->config().hidden_size;
+  const int64_t dim = h + static_cast<int64_t>(kConfidenceFeatures);
   ASSERT_EQ(s->data.rows, 6);
-  ASSERT_EQ(s->data.dim, h);
+  ASSERT_EQ(s->data.dim, dim);
   for (double y : s->data.y) EXPECT_TRUE(y == 0 || y == 1);
   EXPECT_GT(s->mean_generated, 0);
 
@@ -224,9 +237,15 @@ TEST(TrainHeads, VerifierFeaturesAreTheFinalHiddenAfterTheVerificationPrompt) {
     double worst = 0;
     for (int64_t j = 0; j < h; ++j) {
       worst = std::max(worst, std::abs(double(out.final_hidden[out.final_hidden.size() - h + j]) -
-                                       s->data.x[k * h + j]));
+                                       s->data.x[k * dim + j]));
     }
     EXPECT_LT(worst, 1e-4) << k;
+    // Then the rollout's confidence features, over every token it sampled.
+    ASSERT_EQ((*rollouts)[k].logprobs.size(), (*rollouts)[k].tokens.size());
+    const ConfidenceVector c = ConfidenceFeatures((*rollouts)[k].logprobs);
+    for (size_t j = 0; j < kConfidenceFeatures; ++j) {
+      EXPECT_NEAR(s->data.x[k * dim + h + j], c[j], 1e-4) << k << " feature " << j;
+    }
     ASSERT_TRUE((*engine)->FreeSequence(seq).ok());
   }
 }
