@@ -27,7 +27,9 @@ inline std::string SourcePath(const std::string& relative) {
 // The built `edgereason` CLI binary.
 inline std::string CliPath() { return EDGEREASON_CLI_PATH; }
 
-// A fresh empty directory under the system temp dir, unique per call.
+// A fresh empty directory under the system temp dir, unique per call; all of
+// a test process's directories are removed when it exits with every test
+// passed.
 std::string MakeTempDir(const std::string& prefix);
 
 // The transformers fixture directories under shared/fixtures/hf-reference

@@ -33,7 +33,9 @@ TEST(EvalDatasetTest, ReadsEverySharedFormat) {
     auto items = LoadEvalDataset(test::SharedPath(c.path));
     ASSERT_TRUE(items.ok()) << items.status().ToString();
     EXPECT_EQ(items->size(), c.rows);
-    if (c.first_gold) EXPECT_EQ(items->front().gold, c.first_gold);
+    if (c.first_gold) {
+      EXPECT_EQ(items->front().gold, c.first_gold);
+    }
     for (const EvalItem& item : *items) {
       EXPECT_FALSE(item.problem.empty());
       EXPECT_FALSE(item.gold.empty());
