@@ -25,9 +25,9 @@
 #           but its longer traces make SFT ~8 minutes slower (MODEL_CARD.md).
 # Full size: about an hour on 2 cores with native bf16 (AVX-512 BF16 or AMX;
 # timings per stage in OUT/work/build.json). Without it the trainer runs in
-# f32 (`--bf16` falls back) on one libtorch thread: ~3x slower on a 2-core
-# AVX2 EPYC (about 2.5 h), and the weights differ from the committed ones,
-# which were trained in bf16.
+# f32 (`--bf16` falls back; OpenBLAS then gets the cores, libtorch one
+# thread): ~3x slower on a 2-core AVX2 EPYC (about 2.5 h), and the weights
+# differ from the committed ones, which were trained in bf16.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=models/demo
@@ -44,13 +44,6 @@ done
 T=${EDGEREASON_TRAIN:-build/edgereason-train}
 [[ -x $T ]] || { echo "build_demo: $T not found; run scripts/build.sh release first" >&2; exit 1; }
 threads=${EDGEREASON_THREADS:-2}
-# libtorch threads of pretrain/sft/grpo. Without native bf16 the trainer runs
-# in f32, where OpenBLAS's own threads do the matrix products and libtorch's
-# OpenMP threads spin against them: one libtorch thread trains 2.3-2.8x faster
-# there (2-core AVX2 EPYC, tokens/s: phase 1 560 -> 1,594, phase 2 1,690 ->
-# 4,703, SFT 1,406 -> 3,183). With bf16, oneDNN runs them on libtorch's threads.
-torch_threads=$threads
-grep -qwE 'avx512_bf16|amx_bf16|bf16' /proc/cpuinfo 2>/dev/null || torch_threads=1
 work=$out/work
 mkdir -p "$work"
 
@@ -108,7 +101,7 @@ begin base
   $T pretrain --tokenizer "$work/tokenizer" --data "$work/direct.jsonl" --out "$work/base_phase1" \
     --hidden $hidden --layers $layers --heads $heads --kv-heads $kv_heads --intermediate $intermediate \
     --max-positions 2048 --steps $base_steps --batch $base_batch --micro-batch 32 --lr 6e-4 --warmup 100 \
-    --bf16 --threads "$torch_threads" --seed 1 --checkpoint-dir "$work/base.ckpt" --save-every 500 --resume \
+    --bf16 --threads "$threads" --seed 1 --checkpoint-dir "$work/base.ckpt" --save-every 500 --resume \
     --log "$work/base.log.jsonl" --json > "$work/base.json"
 end base
 
@@ -123,7 +116,7 @@ if [[ ! -s $work/base_phase2/config.json && ! -s $out/base/config.json ]]; then
   { head -n $((text_rows / 2)) "$work/direct.jsonl"; cat "$work/text.jsonl"; } > "$work/base2.jsonl"
   $T pretrain --init-model "$work/base_phase1" --data "$work/base2.jsonl" --out "$work/base_phase2" \
     --max-positions 2048 --steps $base2_steps --batch 32 --micro-batch 4 --lr 3e-4 --warmup 50 \
-    --bf16 --threads "$torch_threads" --seed 6 --checkpoint-dir "$work/base2.ckpt" --save-every 200 --resume \
+    --bf16 --threads "$threads" --seed 6 --checkpoint-dir "$work/base2.ckpt" --save-every 200 --resume \
     --log "$work/base2.log.jsonl" --json > "$work/base2.json"
 fi
 end base2
@@ -139,7 +132,7 @@ if [[ ! -s $out/base/config.json ]]; then
   sed -n "${first_row},$((first_row + base3_steps * 128 - 1))p" "$work/direct.jsonl" > "$work/base3.jsonl"
   $T pretrain --init-model "$work/base_phase2" --data "$work/base3.jsonl" --out "$out/base" \
     --max-positions 2048 --steps $base3_steps --batch 128 --micro-batch 32 --lr 1e-4 --warmup 20 \
-    --bf16 --threads "$torch_threads" --seed 7 --checkpoint-dir "$work/base3.ckpt" --save-every 100 --resume \
+    --bf16 --threads "$threads" --seed 7 --checkpoint-dir "$work/base3.ckpt" --save-every 100 --resume \
     --log "$work/base3.log.jsonl" --json > "$work/base3.json"
 fi
 end base3
@@ -148,7 +141,7 @@ begin sft
 [[ -s $out/adapter_sft/adapter_config.json ]] ||
   $T sft --model "$out/base" --data "$sft_traces" --out "$out/adapter_sft" \
     --rank $sft_rank --alpha $((sft_rank * 2)) --lr 2.5e-3 --warmup 50 --steps $sft_steps --batch $sft_batch \
-    --micro-batch 4 --bf16 --threads "$torch_threads" --seed 2 --checkpoint-dir "$work/sft.ckpt" --save-every 100 \
+    --micro-batch 4 --bf16 --threads "$threads" --seed 2 --checkpoint-dir "$work/sft.ckpt" --save-every 100 \
     --resume --log "$work/sft.log.jsonl" --json > "$work/sft.json"
 end sft
 
@@ -157,7 +150,7 @@ begin grpo
   $T grpo --model "$out/base" --adapter "$out/adapter_sft" --data "$work/grpo.jsonl" --out "$out/adapter" \
     --group $grpo_group --prompts-per-step $grpo_prompts --steps $grpo_steps --lr 2.5e-5 --temperature 0.6 \
     --max-new-tokens $grpo_tokens --buckets ${buckets//,/ } --window 0.2 --floor 0 --beta 1e-3 \
-    --epsilon 0.2 --preamble "$preamble" --bf16 --threads "$torch_threads" --runtime-threads "$threads" --seed 3 \
+    --epsilon 0.2 --preamble "$preamble" --bf16 --threads "$threads" --runtime-threads "$threads" --seed 3 \
     --checkpoint-dir "$work/grpo.ckpt" --save-every 10 --resume --log "$work/grpo.log.jsonl" --json > "$work/grpo.json"
 end grpo
 

@@ -61,7 +61,9 @@ void AddLoopOptions(CLI::App* cmd, LoopOptions& o, DatasetOptions& d, int& threa
   cmd->add_option("--max-tokens", d.max_tokens, "cut examples to this many tokens")->capture_default_str();
   cmd->add_flag("--skip-bad-rows", d.skip_bad_rows, "skip malformed JSONL rows (reported with line numbers) instead of failing");
   cmd->add_option("--system", d.system_prompt, "system prompt for rows without one");
-  cmd->add_option("--threads", threads, "torch threads per process");
+  cmd->add_option("--threads", threads,
+                  "cores per process (default: all): libtorch's threads in bf16; in f32 OpenBLAS's, "
+                  "with one libtorch thread, which otherwise spins against them");
   cmd->add_option("--nproc", nproc, "data-parallel processes on this machine (Gloo all-reduce)");
   cmd->add_flag("--json", json, "print the run's figures as JSON");
   cmd->add_flag("!--no-progress", o.progress, "no progress bar");
@@ -266,7 +268,8 @@ int RunCli(int argc, char** argv) {
   grpo_cmd->add_option("--window", grpo.barrier.window, "barrier window m: full reward up to (1-m)B")->capture_default_str();
   grpo_cmd->add_option("--floor", grpo.barrier.floor, "barrier floor p: reward factor from (1+m)B on")->capture_default_str();
   grpo_cmd->add_option("--seed", grpo.seed, "seed for problem order, buckets and sampling")->capture_default_str();
-  grpo_cmd->add_option("--threads", grpo.threads, "torch threads");
+  grpo_cmd->add_option("--threads", grpo.threads,
+                       "cores for the updates (default: all), split as for sft");
   grpo_cmd->add_option("--runtime-threads", grpo.runtime_threads, "runtime threads for rollouts")->capture_default_str();
   grpo_cmd->add_option("--log", grpo.log_path, "append one JSON line per step to this file");
   grpo_cmd->add_flag("--skip-bad-rows", grpo.skip_bad_rows, "skip malformed JSONL rows instead of failing");

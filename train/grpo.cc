@@ -52,7 +52,7 @@ Result<std::unique_ptr<GrpoTrainer>> GrpoTrainer::Create(const GrpoOptions& o) {
     ER_ASSIGN_OR_RETURN(t->own_communicator_, Communicator::FromEnvironment());
     t->comm_ = t->own_communicator_.get();
   }
-  if (o.threads > 0) torch::set_num_threads(o.threads);
+  t->threads_ = ConfigureCpuThreads(o.threads, o.bf16);
   LoadReport report;
   ER_ASSIGN_OR_RETURN(t->rows_, LoadProblemsJsonl(o.data_path, o.skip_bad_rows, &report));
   for (const std::string& s : report.skipped) std::fprintf(stderr, "skipped %s\n", s.c_str());
@@ -350,7 +350,8 @@ Status RunGrpo(const GrpoOptions& o) {
   ER_RETURN_IF_ERROR(t->lora().Save(o.out_dir));
   if (o.json) {
     nlohmann::ordered_json report = {{"steps", o.steps}, {"first_step", first}, {"last_step", last},
-                                     {"adapter", o.out_dir}, {"precision", o.bf16 ? "bf16" : "f32"}};
+                                     {"adapter", o.out_dir}, {"precision", o.bf16 ? "bf16" : "f32"},
+                                     {"threads", ToJson(t->threads())}};
     std::printf("%s\n", report.dump(2).c_str());
   } else {
     std::printf("grpo: %lld steps, wrote %s\n", (long long)o.steps, o.out_dir.c_str());

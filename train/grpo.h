@@ -32,6 +32,7 @@
 #include "base/status.h"
 #include "model/model.h"
 #include "runtime/engine.h"
+#include "train/cpu_threads.h"
 #include "train/data.h"
 #include "train/distributed.h"
 #include "train/grpo_reward.h"
@@ -59,7 +60,7 @@ struct GrpoOptions {
   BarrierConfig barrier;
   uint64_t seed = 0;
   bool bf16 = false;            // matrix products of the update in bf16 (f32 master weights)
-  int threads = 0;              // torch threads (0: default)
+  int threads = 0;              // training cores (ConfigureCpuThreads; 0: all)
   int runtime_threads = 1;
   std::string log_path;         // JSONL per step
   std::string checkpoint_dir;   // adapter, AdamW state, step and sampler state
@@ -104,6 +105,7 @@ class GrpoTrainer {
   const LoraWeights& lora() const { return lora_; }
   const TextCodec& codec() const { return codec_; }
   const Communicator& communicator() const { return *comm_; }
+  const CpuThreads& threads() const { return threads_; }
 
  private:
   struct Rollout;
@@ -113,6 +115,7 @@ class GrpoTrainer {
   Status RefreshRuntimeAdapter();
 
   GrpoOptions o_;
+  CpuThreads threads_;
   std::unique_ptr<Communicator> own_communicator_;
   Communicator* comm_ = nullptr;
   TorchModel model_;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "model/random_model.h"
+#include "train/cpu_threads.h"
 #include "train/distributed.h"
 #include "train/model.h"
 #include "train/sft.h"
@@ -52,7 +53,7 @@ Status WriteInitialModel(const PretrainOptions& o, const Tokenizer& tokenizer, c
 }  // namespace
 
 Status RunPretrain(const PretrainOptions& o) {
-  if (o.threads > 0) torch::set_num_threads(o.threads);
+  const CpuThreads threads = ConfigureCpuThreads(o.threads, o.loop.bf16);
   ER_ASSIGN_OR_RETURN(std::unique_ptr<Communicator> comm, Communicator::FromEnvironment());
   std::string model_dir = o.init_model;
   if (model_dir.empty()) {
@@ -92,6 +93,7 @@ Status RunPretrain(const PretrainOptions& o) {
   if (o.init_model.empty()) std::filesystem::remove_all(model_dir, ec);
   nlohmann::json report = r.ToJson();
   report["model"] = o.out_dir;
+  report["threads"] = ToJson(threads);
   int64_t n = 0;
   for (const auto& t : lm.trainable) n += t.numel();
   report["parameters"] = n;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "tensor/weight_format.h"
+#include "train/cpu_threads.h"
 #include "train/distributed.h"
 #include "train/model.h"
 
@@ -27,7 +28,7 @@ Status LoadTrainingSets(const std::string& model_dir, const std::string& templat
 }
 
 Status RunSft(const SftOptions& o) {
-  if (o.threads > 0) torch::set_num_threads(o.threads);
+  const CpuThreads threads = ConfigureCpuThreads(o.threads, o.loop.bf16);
   ER_ASSIGN_OR_RETURN(std::unique_ptr<Communicator> comm, Communicator::FromEnvironment());
   std::optional<WeightFormat> format;
   if (!o.base_format.empty()) {
@@ -74,6 +75,7 @@ Status RunSft(const SftOptions& o) {
   ER_RETURN_IF_ERROR(lora.Save(o.out_dir));
   nlohmann::json report = r.ToJson();
   report["adapter"] = o.out_dir;
+  report["threads"] = ToJson(threads);
   report["train_examples"] = train.size();
   report["trainable_parameters"] = [&] {
     int64_t n = 0;

@@ -23,7 +23,7 @@ struct SftOptions {
   LoraSpec lora;
   DatasetOptions data;
   LoopOptions loop;
-  int threads = 0;              // 0: torch's default
+  int threads = 0;              // training cores (ConfigureCpuThreads; 0: all)
   bool json = false;
 };
 
@@ -47,7 +47,7 @@ struct PretrainOptions {
   double init_std = 0.02;
   DatasetOptions data;
   LoopOptions loop;
-  int threads = 0;
+  int threads = 0;  // training cores (ConfigureCpuThreads; 0: all)
   bool json = false;
 };
 
