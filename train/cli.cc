@@ -304,25 +304,26 @@ int RunCli(int argc, char** argv) {
     sw.pooling.kind = pooling == "mean" ? PoolingKind::kMean : PoolingKind::kChunkEma;
     return Report(RunSwitcher(sw));
   }
-  if (grpo_cmd->parsed()) {
-    grpo.bf16 = ResolveBf16(grpo.bf16, "grpo");
-    return Report(RunGrpo(grpo));
-  }
   if (vf_cmd->parsed()) {
     vf.sampling.budget.cap = vf.sampling.max_new_tokens;
     return Report(RunVerifier(vf));
   }
+  // sft, pretrain and grpo: --nproc N runs N copies of this command line.
   if (nproc > 1 && !IsWorkerProcess()) {
     auto code = LaunchLocalWorkers(argc, argv, nproc);
     return code.ok() ? *code : Report(code.status());
   }
+  if (grpo_cmd->parsed()) {
+    grpo.bf16 = ResolveBf16(grpo.bf16, "grpo", IsLeadProcess());
+    return Report(RunGrpo(grpo));
+  }
   Status st;
   if (sft_cmd->parsed()) {
-    sft.loop.bf16 = ResolveBf16(sft.loop.bf16, "sft");
+    sft.loop.bf16 = ResolveBf16(sft.loop.bf16, "sft", IsLeadProcess());
     st = RunSft(sft);
   }
   if (pre_cmd->parsed()) {
-    pre.loop.bf16 = ResolveBf16(pre.loop.bf16, "pretrain");
+    pre.loop.bf16 = ResolveBf16(pre.loop.bf16, "pretrain", IsLeadProcess());
     st = RunPretrain(pre);
   }
   if (st.code() == StatusCode::kOutOfRange && st.message().starts_with("stopped by a signal")) {

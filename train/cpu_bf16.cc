@@ -21,9 +21,10 @@ bool CpuHasNativeBf16() {
 #endif
 }
 
-bool ResolveBf16(bool requested, const char* command) {
+bool ResolveBf16(bool requested, const char* command, bool announce) {
   if (!requested) return false;
   if (CpuHasNativeBf16()) return true;
+  if (!announce) return false;
   std::fprintf(
       stderr,
       "edgereason-train %s: this CPU has no native bf16 (AVX512_BF16, AMX-BF16 or Arm BF16); "

@@ -17,8 +17,9 @@ namespace edgereason::train {
 bool CpuHasNativeBf16();
 
 // The precision a command runs in: bf16 when it was asked for and the CPU
-// has it natively; otherwise f32, with one note on stderr naming the
-// command, so a copied `--bf16` never makes training several times slower.
-bool ResolveBf16(bool requested, const char* command);
+// has it natively; otherwise f32, with a note on stderr naming the command
+// (when `announce`: one process of a data-parallel run says it), so a copied
+// `--bf16` never makes training several times slower.
+bool ResolveBf16(bool requested, const char* command, bool announce = true);
 
 }  // namespace edgereason::train

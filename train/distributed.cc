@@ -44,6 +44,11 @@ Communicator::~Communicator() = default;
 
 bool IsWorkerProcess() { return !Env("EDGEREASON_WORLD_SIZE").empty(); }
 
+bool IsLeadProcess() {
+  const std::string rank = Env("EDGEREASON_RANK");
+  return !IsWorkerProcess() || rank.empty() || rank == "0";
+}
+
 Result<std::unique_ptr<Communicator>> Communicator::FromEnvironment() {
   auto comm = std::unique_ptr<Communicator>(new Communicator());
   ER_ASSIGN_OR_RETURN(comm->world_size_, EnvInt("EDGEREASON_WORLD_SIZE", 1));

@@ -56,6 +56,9 @@ class Communicator {
 
 // Whether this process was started as one rank of a data-parallel run.
 bool IsWorkerProcess();
+// True outside workers and in the worker of rank 0: the one process of a
+// data-parallel run that prints notes meant for the user once.
+bool IsLeadProcess();
 
 // Runs `argv` again as `nproc` worker processes on this machine (ranks
 // 0..nproc-1, rendezvous through a temporary file), forwarding SIGTERM and

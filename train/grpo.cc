@@ -351,7 +351,8 @@ Status RunGrpo(const GrpoOptions& o) {
   if (o.json) {
     nlohmann::ordered_json report = {{"steps", o.steps}, {"first_step", first}, {"last_step", last},
                                      {"adapter", o.out_dir}, {"precision", o.bf16 ? "bf16" : "f32"},
-                                     {"threads", ToJson(t->threads())}};
+                                     {"threads", ToJson(t->threads())},
+                                     {"processes", t->communicator().world_size()}};
     std::printf("%s\n", report.dump(2).c_str());
   } else {
     std::printf("grpo: %lld steps, wrote %s\n", (long long)o.steps, o.out_dir.c_str());

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "train/distributed.h"
 #include "train/supervised_loop.h"
 
 namespace edgereason::train {
@@ -44,6 +45,26 @@ TEST(CpuBf16, AgreesWithTheKernelsCpuFlags) {
 TEST(CpuBf16, Bf16OnlyWhenAskedAndNative) {
   EXPECT_FALSE(ResolveBf16(false, "test"));
   EXPECT_EQ(ResolveBf16(true, "test"), CpuHasNativeBf16());
+}
+
+// Of the N processes of a data-parallel run only rank 0 says that --bf16 is
+// ignored; the others resolve the same precision quietly.
+TEST(CpuBf16, OneProcessOfADataParallelRunAnnounces) {
+  EXPECT_TRUE(IsLeadProcess());
+  setenv("EDGEREASON_WORLD_SIZE", "2", 1);
+  setenv("EDGEREASON_RANK", "1", 1);
+  EXPECT_FALSE(IsLeadProcess());
+  setenv("EDGEREASON_RANK", "0", 1);
+  EXPECT_TRUE(IsLeadProcess());
+  unsetenv("EDGEREASON_WORLD_SIZE");
+  unsetenv("EDGEREASON_RANK");
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(ResolveBf16(true, "test", /*announce=*/false), CpuHasNativeBf16());
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  testing::internal::CaptureStderr();
+  ResolveBf16(true, "test");
+  const std::string note = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(note.empty(), CpuHasNativeBf16()) << note;
 }
 
 TEST(CpuBf16, RunReportsItsPrecision) {

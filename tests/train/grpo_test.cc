@@ -279,6 +279,26 @@ TEST(TrainGrpo, TwoRankDataParallelEqualsOneProcess) {
   EXPECT_GT(kept, 0) << "no update happened: the comparison would be vacuous";
 }
 
+// `grpo --nproc N` on the command line runs N ranks (it was once parsed and
+// then ignored, training in one process); the results of two ranks equal one
+// process's (TwoRankDataParallelEqualsOneProcess).
+TEST(TrainGrpo, CommandLineNprocStartsThatManyRanks) {
+  const Tiny tiny = MakeTiny();
+  for (int nproc : {1, 2}) {
+    SCOPED_TRACE(nproc);
+    const std::string cmd = std::string(EDGEREASON_TRAIN_PATH) + " grpo --model " + tiny.model +
+                            " --data " + tiny.data + " --out " + tiny.dir + "/cli" + std::to_string(nproc) +
+                            " --rank 4 --group 4 --prompts-per-step 2 --max-new-tokens 6 --buckets 4,8"
+                            " --steps 1 --threads 1 --no-progress --json --nproc " + std::to_string(nproc);
+    const test::CommandResult r = test::RunCommand(cmd);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto report = nlohmann::json::parse(r.output, nullptr, false);
+    ASSERT_FALSE(report.is_discarded()) << r.output;
+    EXPECT_EQ(report["processes"], nproc);
+    EXPECT_EQ(report["threads"]["torch"], 1);  // f32 without --bf16
+  }
+}
+
 TEST(TrainGrpo, BadOptionsAreClearErrors) {
   const Tiny tiny = MakeTiny();
   GrpoOptions o = SmallRun(tiny);
