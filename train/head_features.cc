@@ -117,6 +117,7 @@ Result<VerifierSamples> VerifierFeatures(const std::vector<ProblemRow>& rows,
     g.sampling = SamplingParams{.greedy = false, .temperature = s.temperature,
                                 .seed = s.seed + static_cast<uint64_t>(i) * 1000003u};
     g.stop_token_ids = stops;
+    g.logprobs = s.confidence;
     ER_ASSIGN_OR_RETURN(std::vector<GenerateResult> rollouts,
                         GenerateParallel(*rt.engine, prompt, g, s.samples));
 

@@ -57,8 +57,10 @@ nlohmann::json ReasonRecord(const Reasoner& reasoner, const RouteOutcome& o,
                        {"score", s.stream.score ? nlohmann::json(*s.stream.score) : nullptr},
                        {"tokens", s.stream.tokens.size()},
                        {"forced", s.stream.forced},
-                       {"stop", s.stream.stop_reason},
-                       {"mean_logprob", ConfidenceFeatures(s.stream.sampled_logprobs)[0]}});
+                       {"stop", s.stream.stop_reason}});
+    if (!s.stream.sampled_logprobs.empty()) {
+      streams.back()["mean_logprob"] = ConfidenceFeatures(s.stream.sampled_logprobs)[0];
+    }
     tokens += static_cast<int64_t>(s.stream.tokens.size());
   }
   r["streams"] = streams;

@@ -31,7 +31,9 @@ class StreamRunner {
  public:
   StreamRunner(Engine& engine, const Tokenizer* tokenizer, const ParallelStreamsConfig& config)
       : engine_(engine), tokenizer_(tokenizer), config_(config),
-        vocab_(engine.model().config().vocab_size) {
+        vocab_(engine.model().config().vocab_size),
+        logprobs_(config.logprobs ||
+                  (config.verifier != nullptr && config.verifier->reads_confidence())) {
     branch_caps_ = config.branch_caps;
     std::sort(branch_caps_.begin(), branch_caps_.end());
     branch_caps_.erase(std::unique(branch_caps_.begin(), branch_caps_.end()), branch_caps_.end());
@@ -174,6 +176,8 @@ class StreamRunner {
     int32_t token = 0;
     if (forcing) {
       token = s.tracker.NextForced();
+    } else if (!logprobs_) {
+      token = s.sampler.Sample(s.logits, s.history);  // the logits are replaced after this step
     } else {
       const SampledToken sampled = s.sampler.SampleWithLogProb(s.logits, s.history);
       token = sampled.id;
@@ -263,6 +267,7 @@ class StreamRunner {
   const Tokenizer* tokenizer_;
   const ParallelStreamsConfig& config_;
   int64_t vocab_;
+  bool logprobs_;  // record sampled_logprobs
   std::vector<int64_t> branch_caps_;
   std::vector<Stream> streams_;
   std::vector<TokenRow> rows_;

@@ -45,14 +45,17 @@ struct ParallelStreamsConfig {
   // Appended to each finished stream when a verifier is given.
   std::vector<int32_t> verification_tokens;
   const VerifierHead* verifier = nullptr;
+  // Record StreamResult::sampled_logprobs (one more pass of exp over the
+  // vocabulary per sampled token); always on when the verifier reads them.
+  bool logprobs = false;
 };
 
 struct StreamResult {
   int index = 0;            // stream index; a capped copy has its parent's
   int64_t branch_cap = 0;   // 0 for a main stream, else the cap of this copy
   std::vector<int32_t> tokens;  // generated and forced ids (a final stop token included)
-  // The raw log-probability (SampledToken) of each sampled token, in order;
-  // forced tokens were not drawn and have none.
+  // With config.logprobs: the raw log-probability (SampledToken) of each
+  // sampled token, in order; forced tokens were not drawn and have none.
   std::vector<float> sampled_logprobs;
   // "stop_token", "length" (budget spent), "context" (context full), or
   // "early_stop" (ended because the vote was decided; no tokens when its wave

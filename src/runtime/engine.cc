@@ -289,10 +289,15 @@ Result<std::vector<GenerateResult>> RunStreams(Engine& engine, std::span<const i
     row_stream.clear();
     for (int i = 0; i < streams; ++i) {
       if (!active[i]) continue;
-      const SampledToken sampled = samplers[i].SampleWithLogProb(logits[i], history[i]);
-      const int32_t token = sampled.id;
+      int32_t token = 0;
+      if (options.logprobs) {
+        const SampledToken sampled = samplers[i].SampleWithLogProb(logits[i], history[i]);
+        token = sampled.id;
+        results[i].logprobs.push_back(sampled.logprob);
+      } else {
+        token = samplers[i].Sample(logits[i], history[i]);
+      }
       results[i].tokens.push_back(token);
-      results[i].logprobs.push_back(sampled.logprob);
       history[i].push_back(token);
       const bool is_stop = std::find(options.stop_token_ids.begin(), options.stop_token_ids.end(),
                                      token) != options.stop_token_ids.end();

@@ -138,11 +138,14 @@ struct GenerateOptions {
   SamplingParams sampling;
   std::vector<int32_t> stop_token_ids;  // e.g. the model's eos ids
   bool ignore_eos = false;              // keep going through stop tokens
+  // Fill GenerateResult::logprobs: one more pass of exp over the vocabulary
+  // per token (at Qwen2's 152k entries, comparable to a small model's step).
+  bool logprobs = false;
 };
 
 struct GenerateResult {
   std::vector<int32_t> tokens;  // generated ids (a stop token that ended it included)
-  std::vector<float> logprobs;  // [tokens] each token's raw log-probability (SampledToken)
+  std::vector<float> logprobs;  // [tokens] each token's raw log-probability, with options.logprobs
   std::string stop_reason;      // "stop_token" or "length"
   int64_t prompt_tokens = 0;
   double prefill_seconds = 0;   // time to first token

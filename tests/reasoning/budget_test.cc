@@ -167,6 +167,7 @@ TEST_F(StreamsTest, SampledLogProbsAreTheRawDistributionAndSkipForcedTokens) {
   ParallelStreamsConfig c;
   c.streams = 2;
   c.sampling = {.greedy = false, .temperature = 0.7f, .top_k = 20, .seed = 9};
+  c.logprobs = true;
   c.budget.cap = 9;
   c.budget.answer_tokens = 0;
   c.budget.forced_text = "\n</think>\n\nFinal answer: \\boxed{";
@@ -190,6 +191,14 @@ TEST_F(StreamsTest, SampledLogProbsAreTheRawDistributionAndSkipForcedTokens) {
       const std::span<const float> logits(out.logits.data() + row * vocab, static_cast<size_t>(vocab));
       EXPECT_NEAR(r.sampled_logprobs[t], TokenLogProb(logits, r.tokens[t]), 1e-4) << t;
     }
+  }
+  // Recording them changes nothing that is drawn; off, nothing is recorded.
+  c.logprobs = false;
+  auto plain = Run(c);
+  ASSERT_TRUE(plain.ok());
+  for (size_t i = 0; i < results->size(); ++i) {
+    EXPECT_EQ((*plain)[i].tokens, (*results)[i].tokens) << i;
+    EXPECT_TRUE((*plain)[i].sampled_logprobs.empty()) << i;
   }
 }
 

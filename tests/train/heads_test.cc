@@ -222,6 +222,7 @@ TEST(TrainHeads, VerifierFeaturesAreTheFinalHiddenAfterTheVerificationPrompt) {
   g.activation_start = prompt_len;
   g.sampling = SamplingParams{.greedy = false, .temperature = so.temperature, .seed = so.seed};
   g.stop_token_ids = (*model)->generation_config().eos_token_ids;
+  g.logprobs = true;
   if (auto eos = codec.tokenizer->TokenToId("<|im_end|>")) g.stop_token_ids.push_back(*eos);
   auto rollouts = GenerateParallel(**engine, prompt, g, so.samples);
   ASSERT_TRUE(rollouts.ok());
