@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -18,6 +20,74 @@ void ApplyRepetitionPenalty(std::span<float> logits, std::span<const int32_t> hi
     logits[t] = logits[t] < 0 ? logits[t] * penalty : logits[t] / penalty;
   }
 }
+
+// The n-th largest of logits[ids] (1 <= n <= ids.size()), in one pass with a
+// min-heap of n values: most logits fail its first comparison, where
+// nth_element through the ids cost ~2 ms on 151,936 of them.
+float NthLargestLogit(std::span<const float> logits, std::span<const int32_t> ids, size_t n) {
+  std::vector<float> heap;
+  heap.reserve(n);
+  for (int32_t t : ids) {
+    const float l = logits[t];
+    if (heap.size() < n) {
+      heap.push_back(l);
+      std::push_heap(heap.begin(), heap.end(), std::greater<>());
+    } else if (l > heap.front()) {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+      heap.back() = l;
+      std::push_heap(heap.begin(), heap.end(), std::greater<>());
+    }
+  }
+  return heap.front();
+}
+
+// Candidate ids in the order a full sort by logit gives (highest first, the
+// lower id first among equals), sorted only as far as they are read: a block
+// at a time, nth_element on the rest then a sort of the block. The order is
+// total, so every prefix is the full sort's. Sampling at T = 0.7 from 151,936
+// logits spent ~24 ms per token sorting them all, where the draw usually ends
+// within the first few dozen.
+class LazySortedOrder {
+ public:
+  // `ids`[0, size) are the candidates; they are reordered in place.
+  LazySortedOrder(std::span<const float> logits, std::vector<int32_t>& ids, size_t size)
+      : logits_(logits), ids_(ids), size_(size) {}
+
+  int32_t operator[](size_t i) {
+    if (i >= sorted_) Extend(i + 1);
+    return ids_[i];
+  }
+
+ private:
+  bool Before(int32_t a, int32_t b) const {
+    return logits_[a] != logits_[b] ? logits_[a] > logits_[b] : a < b;
+  }
+  void Extend(size_t n) {
+    n = std::min(size_, std::max(n, 2 * sorted_ + 32));
+    auto before = [this](int32_t a, int32_t b) { return Before(a, b); };
+    if (sorted_ == 0 && n * 8 < size_) {
+      // First block: the n-th largest logit by one pass with a min-heap of n
+      // values (most logits fail the first comparison), then every candidate
+      // at or above it moved to the front and sorted: a few more than n when
+      // logits tie, and exactly the full sort's first ones.
+      const float nth = NthLargestLogit(logits_, {ids_.data(), size_}, n);
+      const auto block_end = std::partition(ids_.begin(), ids_.begin() + size_,
+                                            [&](int32_t t) { return logits_[t] >= nth; });
+      std::sort(ids_.begin(), block_end, before);
+      sorted_ = static_cast<size_t>(block_end - ids_.begin());
+      return;
+    }
+    const auto first = ids_.begin() + sorted_, mid = ids_.begin() + n, last = ids_.begin() + size_;
+    if (mid < last) std::nth_element(first, mid, last, before);
+    std::sort(first, mid, before);
+    sorted_ = n;
+  }
+
+  std::span<const float> logits_;
+  std::vector<int32_t>& ids_;
+  size_t size_;
+  size_t sorted_ = 0;
+};
 
 }  // namespace
 
@@ -41,59 +111,62 @@ int32_t Sampler::Sample(std::span<float> logits, std::span<const int32_t> histor
   const size_t vocab = logits.size();
   for (float& l : logits) l /= params_.temperature;
 
-  // Candidates sorted by logit, highest first; the filters only ever cut the tail.
-  std::vector<int32_t> order(vocab);
-  std::iota(order.begin(), order.end(), 0);
+  // Candidates, highest logit first; the filters only ever cut the tail.
+  std::vector<int32_t> ids(vocab);
+  std::iota(ids.begin(), ids.end(), 0);
   size_t keep = vocab;
   if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < vocab) {
     // Everything tied with the k-th logit survives, as in transformers.
-    std::nth_element(order.begin(), order.begin() + params_.top_k - 1, order.end(),
-                     [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
-    const float kth = logits[order[params_.top_k - 1]];
-    keep = std::partition(order.begin(), order.end(),
-                          [&](int32_t t) { return logits[t] >= kth; }) - order.begin();
+    const float kth = NthLargestLogit(logits, ids, static_cast<size_t>(params_.top_k));
+    keep = std::partition(ids.begin(), ids.end(),
+                          [&](int32_t t) { return logits[t] >= kth; }) - ids.begin();
   }
-  std::sort(order.begin(), order.begin() + keep, [&](int32_t a, int32_t b) {
-    return logits[a] != logits[b] ? logits[a] > logits[b] : a < b;
-  });
 
-  // Probabilities of the kept candidates.
-  std::vector<double> probs(keep);
-  const double max_logit = logits[order[0]];
+  // Probabilities of the kept candidates: p(t) = exp(l_t - max) / sum.
+  double max_logit = -std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < keep; ++i) max_logit = std::max<double>(max_logit, logits[ids[i]]);
+  weights_.resize(vocab);  // [vocab] exp(l_t - max), filled for the kept t
   double sum = 0.0;
   for (size_t i = 0; i < keep; ++i) {
-    probs[i] = std::exp(static_cast<double>(logits[order[i]]) - max_logit);
-    sum += probs[i];
+    sum += weights_[ids[i]] = std::exp(static_cast<double>(logits[ids[i]]) - max_logit);
   }
-  for (double& p : probs) p /= sum;
+  auto prob = [&](int32_t t) { return weights_[t] / sum; };
+  LazySortedOrder order(logits, ids, keep);
 
+  size_t limit = keep;
   if (params_.top_p < 1.0f) {
     // Smallest prefix whose mass reaches top_p (at least one token).
     double mass = 0.0;
     size_t n = 0;
-    while (n < keep) {
-      mass += probs[n++];
+    while (n < limit) {
+      mass += prob(order[n++]);
       if (mass >= params_.top_p) break;
     }
-    keep = std::max<size_t>(1, n);
+    limit = std::max<size_t>(1, n);
   }
   if (params_.min_p > 0.0f) {
-    const double threshold = params_.min_p * probs[0];
+    const double threshold = params_.min_p * prob(order[0]);
     size_t n = 0;
-    while (n < keep && probs[n] >= threshold) ++n;
-    keep = std::max<size_t>(1, n);
+    while (n < limit && prob(order[n]) >= threshold) ++n;
+    limit = std::max<size_t>(1, n);
   }
 
   double total = 0.0;
-  for (size_t i = 0; i < keep; ++i) total += probs[i];
+  if (limit == keep) {
+    for (size_t i = 0; i < keep; ++i) total += prob(ids[i]);  // any order: nothing was cut
+  } else {
+    for (size_t i = 0; i < limit; ++i) total += prob(order[i]);
+  }
+  // Inverse CDF in order of probability: usually done within the first few
+  // dozen candidates, so only those get sorted.
   std::uniform_real_distribution<double> uniform(0.0, total);
   const double r = uniform(rng_);
   double acc = 0.0;
-  for (size_t i = 0; i < keep; ++i) {
-    acc += probs[i];
+  for (size_t i = 0; i < limit; ++i) {
+    acc += prob(order[i]);
     if (r < acc) return order[i];
   }
-  return order[keep - 1];
+  return order[limit - 1];
 }
 
 SampledToken Sampler::SampleWithLogProb(std::span<const float> logits,

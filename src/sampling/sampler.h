@@ -47,7 +47,8 @@ class Sampler {
  private:
   SamplingParams params_;
   std::mt19937_64 rng_;
-  std::vector<float> scratch_;  // [vocab] the logits Sample may modify
+  std::vector<float> scratch_;   // [vocab] the logits Sample may modify
+  std::vector<double> weights_;  // [vocab] unnormalised probabilities of one Sample
 };
 
 // log softmax(logits)[token], computed in f64: the log-probability of

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <map>
+#include <numeric>
+#include <random>
 #include <vector>
 
 namespace edgereason {
@@ -82,6 +85,81 @@ TEST(SamplerTest, SameSeedSameTokensDifferentSeedDifferentTokens) {
   };
   EXPECT_EQ(draw(42), draw(42));
   EXPECT_NE(draw(42), draw(43));
+}
+
+// The straightforward sampler: sort every candidate, then filter and draw.
+// Sampler sorts lazily; its draws must be these, seed for seed.
+class FullSortSampler {
+ public:
+  explicit FullSortSampler(const SamplingParams& p) : p_(p), rng_(p.seed) {}
+  int32_t Sample(std::vector<float> logits) {
+    for (float& l : logits) l /= p_.temperature;
+    std::vector<int32_t> order(logits.size());
+    std::iota(order.begin(), order.end(), 0);
+    size_t keep = logits.size();
+    if (p_.top_k > 0 && static_cast<size_t>(p_.top_k) < keep) {
+      std::vector<float> sorted = logits;
+      std::sort(sorted.begin(), sorted.end(), std::greater<>());
+      const float kth = sorted[p_.top_k - 1];
+      keep = std::count_if(logits.begin(), logits.end(), [&](float l) { return l >= kth; });
+    }
+    std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+      return logits[a] != logits[b] ? logits[a] > logits[b] : a < b;
+    });
+    std::vector<double> probs(keep);
+    double sum = 0;
+    for (size_t i = 0; i < keep; ++i) sum += probs[i] = std::exp(double(logits[order[i]]) - logits[order[0]]);
+    for (double& q : probs) q /= sum;
+    if (p_.top_p < 1.0f) {
+      double mass = 0;
+      size_t n = 0;
+      while (n < keep && (mass += probs[n++]) < p_.top_p) {}
+      keep = std::max<size_t>(1, n);
+    }
+    if (p_.min_p > 0.0f) {
+      size_t n = 0;
+      while (n < keep && probs[n] >= p_.min_p * probs[0]) ++n;
+      keep = std::max<size_t>(1, n);
+    }
+    const double total = std::accumulate(probs.begin(), probs.begin() + keep, 0.0);
+    const double r = std::uniform_real_distribution<double>(0.0, total)(rng_);
+    double acc = 0;
+    for (size_t i = 0; i < keep; ++i) {
+      if (r < (acc += probs[i])) return order[i];
+    }
+    return order[keep - 1];
+  }
+
+ private:
+  SamplingParams p_;
+  std::mt19937_64 rng_;
+};
+
+TEST(SamplerTest, DrawsEqualAFullSortOfTheCandidates) {
+  // Peaked and flat distributions over a large vocabulary, with ties, under
+  // each filter; the draws of the lazily sorting sampler are the same tokens.
+  std::mt19937 gen(3);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (const float spread : {0.3f, 3.0f, 12.0f}) {
+    std::vector<float> logits(5000);
+    for (float& l : logits) l = std::round(normal(gen) * spread * 4) / 4;  // quarter steps: ties
+    for (const SamplingParams& p :
+         {SamplingParams{.greedy = false, .temperature = 0.7f, .seed = 1},
+          SamplingParams{.greedy = false, .temperature = 1.0f, .top_k = 40, .seed = 2},
+          SamplingParams{.greedy = false, .temperature = 0.6f, .top_p = 0.9f, .seed = 3},
+          SamplingParams{.greedy = false, .temperature = 1.3f, .min_p = 0.05f, .seed = 4},
+          SamplingParams{.greedy = false, .temperature = 0.8f, .top_k = 300, .top_p = 0.95f,
+                         .min_p = 0.01f, .seed = 5}}) {
+      Sampler lazy(p);
+      FullSortSampler full(p);
+      int differ = 0;
+      for (int draw = 0; draw < 300; ++draw) {
+        std::vector<float> l = logits;
+        differ += lazy.Sample(l, {}) != full.Sample(logits);
+      }
+      EXPECT_EQ(differ, 0) << "spread " << spread << " seed " << p.seed;
+    }
+  }
 }
 
 TEST(SamplerTest, TokenLogProbIsLogSoftmax) {
