@@ -87,9 +87,7 @@ Result<LoraWeights> LoraWeights::Load(const std::string& dir, const ModelConfig&
 }
 
 Status LoraWeights::Save(const std::string& dir) const {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return IoError(dir + ": cannot create directory (" + ec.message() + ")");
+  ER_RETURN_IF_ERROR(CreateDirectories(dir));
   std::vector<torch::Tensor> keep;
   std::vector<std::string> names;
   std::vector<TensorToWrite> tensors;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "base/file.h"
 #include "model/random_model.h"
 #include "train/cpu_threads.h"
 #include "train/distributed.h"
@@ -83,7 +84,7 @@ Status RunPretrain(const PretrainOptions& o) {
   }
   // The output directory: the initial files with the trained weights.
   std::error_code ec;
-  std::filesystem::create_directories(o.out_dir, ec);
+  ER_RETURN_IF_ERROR(CreateDirectories(o.out_dir));
   for (const auto& entry : std::filesystem::directory_iterator(model_dir)) {
     if (entry.path().filename() == "model.safetensors") continue;
     std::filesystem::copy_file(entry.path(), std::filesystem::path(o.out_dir) / entry.path().filename(),

@@ -1,6 +1,5 @@
 #include "adapter/random_adapter.h"
 
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -12,9 +11,7 @@ namespace edgereason {
 Status WriteRandomAdapter(const RandomAdapterSpec& spec, const AdapterBaseShape& base,
                           uint64_t seed, const std::string& dir) {
   if (spec.rank <= 0) return InvalidArgument("adapter rank must be positive, got " + std::to_string(spec.rank));
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return IoError(dir + ": cannot create directory (" + ec.message() + ")");
+  ER_RETURN_IF_ERROR(CreateDirectories(dir));
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> a_dist(0.0f, static_cast<float>(spec.a_std));
   std::normal_distribution<float> b_dist(0.0f, static_cast<float>(spec.b_std));

@@ -73,8 +73,7 @@ void AddMatrix(TensorGroups& g, const std::string& name, const WeightMatrix& loa
 
 Status WriteQuantizedCheckpoint(const Model& model, const std::string& out_dir) {
   std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) return IoError(out_dir + ": cannot create directory (" + ec.message() + ")");
+  ER_RETURN_IF_ERROR(CreateDirectories(out_dir));
   if (std::filesystem::equivalent(out_dir, model.dir(), ec)) {
     return InvalidArgument(out_dir + ": the output directory must differ from the model's");
   }

@@ -1,6 +1,5 @@
 #include "model/random_model.h"
 
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <cstring>
@@ -114,9 +113,7 @@ Status WriteRandomModel(const RandomModelSpec& spec, DType dtype, uint64_t seed,
   if (dtype != DType::kF32 && dtype != DType::kF16 && dtype != DType::kBF16) {
     return InvalidArgument("random model dtype must be F32, F16 or BF16");
   }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return IoError(dir + ": cannot create directory (" + ec.message() + ")");
+  ER_RETURN_IF_ERROR(CreateDirectories(dir));
   const ModelConfig& c = spec.config;
 
   std::mt19937_64 rng(seed);

@@ -1,7 +1,6 @@
 #include "reasoning/eval_report.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <numeric>
 #include <set>
@@ -362,9 +361,7 @@ Result<nlohmann::ordered_json> BuildReport(const ReportOptions& options) {
 
 Result<nlohmann::ordered_json> WriteReport(const ReportOptions& options, const std::string& out_dir) {
   ER_ASSIGN_OR_RETURN(Json report, BuildReport(options));
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) return IoError(out_dir + ": cannot create the directory (" + ec.message() + ")");
+  ER_RETURN_IF_ERROR(CreateDirectories(out_dir));
   try {
     const std::string dump = report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
     ER_RETURN_IF_ERROR(WriteFileAtomic(JoinPath(out_dir, "report.json"), dump + "\n"));

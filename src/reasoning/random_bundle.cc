@@ -16,8 +16,7 @@ Status WriteRandomBundle(const std::string& model_dir, const std::string& out_di
                          const RandomBundleSpec& spec, uint64_t seed) {
   ER_ASSIGN_OR_RETURN(ModelConfig config, LoadModelConfig(model_dir));
   std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) return IoError(out_dir + ": cannot create directory (" + ec.message() + ")");
+  ER_RETURN_IF_ERROR(CreateDirectories(out_dir));
   const std::string base = std::filesystem::absolute(model_dir, ec).string();
   if (ec) return IoError(model_dir + ": cannot resolve the path (" + ec.message() + ")");
 

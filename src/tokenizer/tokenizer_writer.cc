@@ -1,6 +1,5 @@
 #include "tokenizer/tokenizer_writer.h"
 
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
@@ -68,9 +67,7 @@ Status WriteByteLevelBpeTokenizer(const std::string& dir, const ByteLevelBpeSpec
        {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr},
         {"continuing_subword_prefix", ""}, {"end_of_word_suffix", ""},
         {"fuse_unk", false}, {"byte_fallback", false}, {"vocab", vocab}, {"merges", merges}}}};
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return IoError(dir + ": cannot create the directory (" + ec.message() + ")");
+  ER_RETURN_IF_ERROR(CreateDirectories(dir));
   ER_RETURN_IF_ERROR(WriteFileAtomic(JoinPath(dir, "tokenizer.json"), tokenizer.dump(1)));
   const nlohmann::ordered_json config = {{"added_tokens_decoder", added_decoder},
                                          {"bos_token", nullptr},

@@ -114,9 +114,7 @@ int RunEval(const EvalFlags& f) {
   if (!options.run_chat && bundle->config.mode != ReasoningMode::kOn) {
     return fail(InvalidArgument("--no-chat needs --reasoning on"));
   }
-  std::error_code ec;
-  std::filesystem::create_directories(f.out, ec);
-  if (ec) return fail(IoError(f.out + ": cannot create directory (" + ec.message() + ")"));
+  if (Status made = CreateDirectories(f.out); !made.ok()) return fail(made);
   Status st = CheckOrWriteIdentity(f.out, RunIdentity(f, *bundle, options));
   if (!st.ok()) return fail(st);
   auto results = EvalResultsFile::Open(JoinPath(f.out, "results.jsonl"));
