@@ -9,7 +9,8 @@ Result<nlohmann::json> ParseJson(const std::string& text, const std::string& ori
   if (doc.is_discarded()) {
     // Re-parse with exceptions only to recover the position of the error.
     try {
-      (void)nlohmann::json::parse(text);
+      const nlohmann::json ignored = nlohmann::json::parse(text);
+      (void)ignored;  // parse is [[nodiscard]]; only its exception matters here
     } catch (const nlohmann::json::parse_error& e) {
       return CorruptData(origin + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
     } catch (const nlohmann::json::exception& e) {

@@ -58,7 +58,9 @@ TEST(WeightPanelsTest, BytesAndScalesLandWhereTheLayoutSays) {
           ASSERT_EQ(p.block_scales()[(panel * nb + b) * 16 + lane], w.block_scales()[r * nb + b]);
         }
       }
-      if (format == WeightFormat::kQ4_PC) ASSERT_EQ(p.row_scales()[r], w.row_scales()[r]);
+      if (format == WeightFormat::kQ4_PC) {
+        ASSERT_EQ(p.row_scales()[r], w.row_scales()[r]);
+      }
     }
   }
 }

@@ -249,7 +249,9 @@ TEST(JinjaFeatures, MatchPythonJinja) {
                     << "\nreference: " << (expected[i].ok ? expected[i].output : expected[i].error);
       continue;
     }
-    if (rendered.ok()) EXPECT_EQ(*rendered, expected[i].output);
+    if (rendered.ok()) {
+      EXPECT_EQ(*rendered, expected[i].output);
+    }
   }
 }
 

@@ -60,7 +60,9 @@ TEST(StreamingDecoderTest, ByteTokensOfOneCharacterEmitOnlyAtTheEnd) {
   for (size_t i = 0; i < ids.size(); ++i) {
     auto chunk = decoder.Push(ids[i]);
     ASSERT_TRUE(chunk.ok());
-    if (i + 1 < ids.size()) EXPECT_EQ(*chunk, "") << i;
+    if (i + 1 < ids.size()) {
+      EXPECT_EQ(*chunk, "") << i;
+    }
     out += *chunk;
   }
   out += decoder.Flush();
