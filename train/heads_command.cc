@@ -57,11 +57,14 @@ void Print(const HeadCommonOptions& o, const nlohmann::ordered_json& f, const ch
   if (f.contains("eval_ece")) std::printf("calibration (eval): ECE %.3f\n", f["eval_ece"].get<double>());
 }
 
-// Also makes the output's directory, so a bad --out fails before the
-// features (minutes of rollouts for the verifier) are computed.
-Result<std::vector<ProblemRow>> LoadRows(const HeadCommonOptions& o) {
+// The directory of --out, made before the features are computed (minutes of
+// rollouts for the verifier), so a bad path fails first.
+Status MakeOutputDirectory(const HeadCommonOptions& o) {
   const std::string parent = std::filesystem::path(o.out_stem).parent_path().string();
-  if (!parent.empty()) ER_RETURN_IF_ERROR(CreateDirectories(parent));
+  return parent.empty() ? Status::Ok() : CreateDirectories(parent);
+}
+
+Result<std::vector<ProblemRow>> LoadRows(const HeadCommonOptions& o) {
   LoadReport report;
   ER_ASSIGN_OR_RETURN(std::vector<ProblemRow> rows, LoadProblemsJsonl(o.data_path, o.skip_bad_rows, &report));
   for (const std::string& s : report.skipped) std::fprintf(stderr, "skipped %s\n", s.c_str());
@@ -123,6 +126,7 @@ Result<HeadReport> TrainVerifierHead(const HeadData& data, const VerifierOptions
 }
 
 Status RunSwitcher(const SwitcherOptions& o) {
+  ER_RETURN_IF_ERROR(MakeOutputDirectory(o.common));
   ER_ASSIGN_OR_RETURN(std::vector<ProblemRow> rows, LoadRows(o.common));
   ER_ASSIGN_OR_RETURN(HeadData data, SwitcherFeatures(rows, o.pooling, o.common.runtime));
   for (const ProblemRow& r : rows) {
@@ -141,6 +145,7 @@ Status RunSwitcher(const SwitcherOptions& o) {
 }
 
 Status RunVerifier(const VerifierOptions& o) {
+  ER_RETURN_IF_ERROR(MakeOutputDirectory(o.common));
   ER_ASSIGN_OR_RETURN(std::vector<ProblemRow> rows, LoadRows(o.common));
   ER_ASSIGN_OR_RETURN(VerifierSamples samples, VerifierFeatures(rows, o.sampling, o.common.runtime));
   const double correct = PositiveRate(samples.data) * double(samples.data.rows);

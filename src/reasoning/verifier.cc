@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <map>
-#include <string_view>
 
 #include "reasoning/head_file.h"
 
@@ -38,8 +37,7 @@ Result<std::shared_ptr<const VerifierHead>> VerifierHead::Load(const std::string
   w.weight = *weight;
   w.bias = (*bias)[0];
   if (auto names = file.config.find("confidence_features"); names != file.config.end()) {
-    nlohmann::json expected = nlohmann::json::array();
-    for (std::string_view n : kConfidenceFeatureNames) expected.push_back(n);
+    const nlohmann::json expected = kConfidenceFeatureNames;
     if (*names != expected) {
       return InvalidArgument(json + ": field 'confidence_features' must be " + expected.dump() +
                              " (the features this build computes), got " + names->dump());
@@ -62,8 +60,8 @@ double VerifierHead::Score(std::span<const float> h, const ConfidenceVector& c) 
 
 Status WriteVerifierHead(const std::string& stem, const VerifierWeights& w) {
   nlohmann::json config = {{"kind", "verifier"}, {"hidden_size", w.hidden_size}};
-  std::map<std::string, std::pair<std::vector<int64_t>, std::vector<float>>> tensors = {{"linear.weight", {{1, w.hidden_size}, w.weight}},
-                                     {"linear.bias", {{1}, {w.bias}}}};
+  std::map<std::string, std::pair<std::vector<int64_t>, std::vector<float>>> tensors = {
+      {"linear.weight", {{1, w.hidden_size}, w.weight}}, {"linear.bias", {{1}, {w.bias}}}};
   if (!w.confidence_weight.empty()) {
     config["confidence_features"] = kConfidenceFeatureNames;
     tensors["confidence.weight"] = {{1, static_cast<int64_t>(w.confidence_weight.size())},
