@@ -7,6 +7,8 @@
 #include <numeric>
 #include <vector>
 
+#include "ops/log_sum_exp.h"
+
 namespace edgereason {
 namespace {
 
@@ -96,10 +98,8 @@ int32_t ArgMax(std::span<const float> values) {
 }
 
 float TokenLogProb(std::span<const float> logits, int32_t token) {
-  const double max = *std::max_element(logits.begin(), logits.end());
-  double sum = 0.0;
-  for (float l : logits) sum += std::exp(static_cast<double>(l) - max);
-  return static_cast<float>(static_cast<double>(logits[token]) - max - std::log(sum));
+  const double normaliser = LogSumExp(logits.data(), static_cast<int64_t>(logits.size()));
+  return static_cast<float>(static_cast<double>(logits[token]) - normaliser);
 }
 
 Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.seed) {}

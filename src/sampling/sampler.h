@@ -51,8 +51,8 @@ class Sampler {
   std::vector<double> weights_;  // [vocab] unnormalised probabilities of one Sample
 };
 
-// log softmax(logits)[token], computed in f64: the log-probability of
-// `token` under the distribution the logits [vocab] define.
+// log softmax(logits)[token]: the log-probability of `token` under the
+// distribution the logits [vocab] define (one vector exp pass, LogSumExp).
 float TokenLogProb(std::span<const float> logits, int32_t token);
 
 // Index of the largest value; the lowest index wins ties (as torch.argmax).

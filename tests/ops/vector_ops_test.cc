@@ -1,7 +1,8 @@
-// RmsNorm, SiluMul and AttendOneQuery: the Highway kernels against their
+// RmsNorm, SiluMul, LogSumExp and AttendOneQuery: the Highway kernels against their
 // scalar references on every compiled target.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -9,6 +10,7 @@
 
 #include "ops/activation.h"
 #include "ops/attention.h"
+#include "ops/log_sum_exp.h"
 #include "ops/norm.h"
 #include "tensor/dtype.h"
 #include "simd_test_util.h"
@@ -59,6 +61,31 @@ TEST(SiluMulTest, SimdMatchesReferenceOnEveryTarget) {
       }
     });
   }
+}
+
+// Tolerance: Highway's exp is within a few ulp and the f32 lane sums run over
+// blocks of 512; 4e-6 absolute in log space (relative on the sum), at sizes up
+// to Qwen2's vocabulary, logits offset by 1000 and -inf entries.
+TEST(LogSumExpTest, SimdMatchesReferenceOnEveryTarget) {
+  for (int64_t n : {1, 7, 16, 33, 4097, 151936}) {
+    for (float offset : {0.0f, 1000.0f}) {
+      auto x = RandomValues(n, 5, 3.0f);
+      for (float& v : x) v += offset;
+      if (n > 4) x[1] = -INFINITY, x[3] = offset + 25.0f;  // one -inf, one dominant logit
+      const double expected = LogSumExpReference(x.data(), n);
+      test::ForEachSimdTarget([&] {
+        ASSERT_NEAR(LogSumExp(x.data(), n), expected, 4e-6)
+            << n << " offset " << offset;
+      });
+    }
+  }
+  // exp(x - max) = 1 for each of n equal logits: log n + x exactly enough.
+  const std::vector<float> flat(151936, -2.5f);
+  test::ForEachSimdTarget([&] {
+    EXPECT_NEAR(LogSumExp(flat.data(), 151936), -2.5 + std::log(151936.0), 4e-6);
+    const std::vector<float> masked(9, -INFINITY);
+    EXPECT_EQ(LogSumExp(masked.data(), 9), -INFINITY);
+  });
 }
 
 // A cache of random N(0, 1) keys and values stored as `element`, in blocks of
