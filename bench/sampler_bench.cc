@@ -15,7 +15,7 @@
 #include <random>
 #include <vector>
 
-#include "ops/log_sum_exp.h"
+#include "ops/softmax.h"
 #include "sampling/sampler.h"
 
 namespace edgereason {

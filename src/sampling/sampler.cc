@@ -7,7 +7,7 @@
 #include <numeric>
 #include <vector>
 
-#include "ops/log_sum_exp.h"
+#include "ops/softmax.h"
 
 namespace edgereason {
 namespace {
@@ -123,14 +123,19 @@ int32_t Sampler::Sample(std::span<float> logits, std::span<const int32_t> histor
   }
 
   // Probabilities of the kept candidates: p(t) = exp(l_t - max) / sum.
-  double max_logit = -std::numeric_limits<double>::infinity();
-  for (size_t i = 0; i < keep; ++i) max_logit = std::max<double>(max_logit, logits[ids[i]]);
   weights_.resize(vocab);  // [vocab] exp(l_t - max), filled for the kept t
   double sum = 0.0;
-  for (size_t i = 0; i < keep; ++i) {
-    sum += weights_[ids[i]] = std::exp(static_cast<double>(logits[ids[i]]) - max_logit);
+  if (keep == vocab) {
+    // No filter yet (reasoning streams at T = 0.7): one vector pass over the
+    // whole vocabulary, whose ids are still 0..vocab-1.
+    const float max_logit = MaxValue(logits.data(), static_cast<int64_t>(vocab));
+    sum = ExpShiftedSum(logits.data(), static_cast<int64_t>(vocab), max_logit, weights_.data());
+  } else {
+    float max_logit = -std::numeric_limits<float>::infinity();
+    for (size_t i = 0; i < keep; ++i) max_logit = std::max(max_logit, logits[ids[i]]);
+    for (size_t i = 0; i < keep; ++i) sum += weights_[ids[i]] = std::exp(logits[ids[i]] - max_logit);
   }
-  auto prob = [&](int32_t t) { return weights_[t] / sum; };
+  auto prob = [&](int32_t t) { return static_cast<double>(weights_[t]) / sum; };
   LazySortedOrder order(logits, ids, keep);
 
   size_t limit = keep;

@@ -48,7 +48,7 @@ class Sampler {
   SamplingParams params_;
   std::mt19937_64 rng_;
   std::vector<float> scratch_;   // [vocab] the logits Sample may modify
-  std::vector<double> weights_;  // [vocab] unnormalised probabilities of one Sample
+  std::vector<float> weights_;   // [vocab] unnormalised probabilities of one Sample
 };
 
 // log softmax(logits)[token]: the log-probability of `token` under the

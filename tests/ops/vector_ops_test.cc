@@ -1,4 +1,4 @@
-// RmsNorm, SiluMul, LogSumExp and AttendOneQuery: the Highway kernels against their
+// RmsNorm, SiluMul, the softmax pieces and AttendOneQuery: the Highway kernels against their
 // scalar references on every compiled target.
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "ops/activation.h"
 #include "ops/attention.h"
-#include "ops/log_sum_exp.h"
+#include "ops/softmax.h"
 #include "ops/norm.h"
 #include "tensor/dtype.h"
 #include "simd_test_util.h"
@@ -58,6 +58,32 @@ TEST(SiluMulTest, SimdMatchesReferenceOnEveryTarget) {
       for (int64_t i = 0; i < n; ++i) {
         ASSERT_NEAR(out[i], expected[i], 1e-6f * std::fabs(gate[i] * up[i]) + 1e-30f)
             << "gate " << gate[i];
+      }
+    });
+  }
+}
+
+// Tolerance: x - max rounds to f32 first (relative error |x - max|·2^-24 after
+// the exp), then the exp is within a few ulp; the sum as LogSumExp's.
+TEST(SoftmaxTest, MaxValueAndExpShiftedSumMatchReferenceOnEveryTarget) {
+  for (int64_t n : {1, 7, 16, 33, 4097, 151936}) {
+    auto x = RandomValues(n, 6, 3.0f);
+    if (n > 4) x[2] = -INFINITY;
+    const float max = *std::max_element(x.begin(), x.end());
+    std::vector<float> expected(n), out(n);
+    const double expected_sum = ExpShiftedSumReference(x.data(), n, max, expected.data());
+    test::ForEachSimdTarget([&] {
+      ASSERT_EQ(MaxValue(x.data(), n), max) << n;
+      const double sum = ExpShiftedSum(x.data(), n, max, out.data());
+      ASSERT_NEAR(sum, expected_sum, 4e-6 * expected_sum) << n;
+      EXPECT_EQ(ExpShiftedSum(x.data(), n, max, nullptr), sum) << n;
+      for (int64_t i = 0; i < n; ++i) {
+        if (x[i] == -INFINITY) {
+          ASSERT_EQ(out[i], 0.0f);
+          continue;
+        }
+        const double tolerance = expected[i] * (3e-7 + 6e-8 * std::fabs(double(x[i]) - max));
+        ASSERT_NEAR(out[i], expected[i], tolerance) << i;
       }
     });
   }
