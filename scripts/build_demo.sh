@@ -21,8 +21,10 @@
 #   --column-sft  SFT on the same traces with every multi-digit step worked
 #           column by column (`world --column-work`); tokenizer and base still
 #           read the plain ones. Not the committed bundle: on its base it
-#           lifted SFT k = 3..5 from 76/75/68 to 95/84/85% (80 items each),
-#           but its longer traces make SFT ~8 minutes slower (MODEL_CARD.md).
+#           lifts SFT k = 3..6 from 82.5/74/66/56.5 to 93/90/82.5/65% (seed-7
+#           test split), but its RL adapter needs a 512-token budget, voting
+#           gains less over its better single samples, and its longer traces
+#           make SFT ~8 minutes slower with bf16 (MODEL_CARD.md).
 # Full size: about an hour on 2 cores with native bf16 (AVX-512 BF16 or AMX;
 # timings per stage in OUT/work/build.json). Without it the trainer runs in
 # f32 (`--bf16` falls back; OpenBLAS then gets the cores, libtorch one
