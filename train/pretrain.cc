@@ -17,6 +17,15 @@ namespace edgereason::train {
 
 namespace {
 
+// Copies `src` into directory `dir` under its own name, replacing a file there.
+Status CopyInto(const std::filesystem::path& src, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::copy_file(src, std::filesystem::path(dir) / src.filename(),
+                             std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) return IoError(src.string() + ": cannot copy into " + dir + " (" + ec.message() + ")");
+  return Status::Ok();
+}
+
 // config.json, generation_config.json, model.safetensors (random) and the
 // tokenizer files in `dir`.
 Status WriteInitialModel(const PretrainOptions& o, const Tokenizer& tokenizer, const std::string& dir) {
@@ -42,11 +51,7 @@ Status WriteInitialModel(const PretrainOptions& o, const Tokenizer& tokenizer, c
   for (const char* f : {"tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt",
                         "chat_template.jinja"}) {
     const std::filesystem::path src = std::filesystem::path(o.tokenizer_dir) / f;
-    if (!std::filesystem::exists(src)) continue;
-    std::error_code ec;
-    std::filesystem::copy_file(src, std::filesystem::path(dir) / f,
-                               std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec) return IoError(src.string() + ": cannot copy into " + dir + " (" + ec.message() + ")");
+    if (std::filesystem::exists(src)) ER_RETURN_IF_ERROR(CopyInto(src, dir));
   }
   return Status::Ok();
 }
@@ -83,13 +88,15 @@ Status RunPretrain(const PretrainOptions& o) {
                   "; resume with --resume --checkpoint-dir " + o.loop.checkpoint_dir);
   }
   // The output directory: the initial files with the trained weights.
-  std::error_code ec;
   ER_RETURN_IF_ERROR(CreateDirectories(o.out_dir));
-  for (const auto& entry : std::filesystem::directory_iterator(model_dir)) {
-    if (entry.path().filename() == "model.safetensors") continue;
-    std::filesystem::copy_file(entry.path(), std::filesystem::path(o.out_dir) / entry.path().filename(),
-                               std::filesystem::copy_options::overwrite_existing, ec);
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(model_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    // Subdirectories of an --init-model directory (caches, other formats) stay behind.
+    std::error_code kind;
+    if (!it->is_regular_file(kind) || it->path().filename() == "model.safetensors") continue;
+    ER_RETURN_IF_ERROR(CopyInto(it->path(), o.out_dir));
   }
+  if (ec) return IoError(model_dir + ": cannot list the directory (" + ec.message() + ")");
   ER_RETURN_IF_ERROR(model.SaveWeights(o.out_dir));
   if (o.init_model.empty()) std::filesystem::remove_all(model_dir, ec);
   nlohmann::json report = r.ToJson();

@@ -1,12 +1,16 @@
 // Pretraining from scratch and QAMR: a model pretrained on world rows lowers
 // its eval loss and the runtime computes the trainer's logits from the files it
 // wrote; an adapter trained on a fake-quantized base (QAMR) gives, on the
-// runtime's quantized base, the logits the trainer computed.
+// runtime's quantized base, the logits the trainer computed; --init-model copies
+// the model directory's files into the output or says which one it could not.
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
 #include "adapter/lora_adapter.h"
+#include "base/file.h"
 #include "io/safetensors.h"
 #include "model/model.h"
 #include "runtime/engine.h"
@@ -124,6 +128,42 @@ TEST(TrainPretrain, LowersEvalLossAndRuntimeComputesTheTrainersLogits) {
   const float diff = test::MaxAbsDiff(runtime.data(), trainer.data(), runtime.size());
   std::printf("runtime vs trainer logits of the pretrained model: %.3g\n", diff);
   EXPECT_LT(diff, 1e-4);
+}
+
+// --init-model continues from a model directory: its files but the weights
+// come along into --out, its subdirectories stay behind.
+TEST(TrainPretrain, InitModelCopiesTheModelsFilesIntoTheOutput) {
+  const Pretrained p = Pretrain();
+  std::filesystem::create_directories(p.model + "/onnx");
+  ASSERT_TRUE(WriteFileAtomic(p.model + "/onnx/model.onnx", "not part of the checkpoint").ok());
+  ASSERT_TRUE(WriteFileAtomic(p.model + "/README.md", "model card").ok());
+  PretrainOptions o;
+  o.init_model = p.model;
+  o.data_path = p.dir + "/direct.jsonl";
+  o.out_dir = p.dir + "/continued";
+  o.loop.steps = 2;
+  o.loop.batch_size = 4;
+  o.loop.micro_batch = 4;
+  o.loop.progress = false;
+  o.threads = 1;
+  testing::internal::CaptureStdout();
+  const Status st = RunPretrain(o);
+  testing::internal::GetCapturedStdout();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  for (const char* f : {"config.json", "tokenizer.json", "README.md", "model.safetensors"}) {
+    EXPECT_TRUE(std::filesystem::is_regular_file(o.out_dir + "/" + f)) << f;
+  }
+  EXPECT_FALSE(std::filesystem::exists(o.out_dir + "/onnx"));
+
+  // A file that cannot be copied (a directory holds its name in --out) is an
+  // error naming it, not an output quietly missing it.
+  o.out_dir = p.dir + "/blocked";
+  std::filesystem::create_directories(o.out_dir + "/README.md");
+  testing::internal::CaptureStdout();
+  const Status blocked = RunPretrain(o);
+  testing::internal::GetCapturedStdout();
+  EXPECT_FALSE(blocked.ok());
+  EXPECT_NE(blocked.ToString().find("README.md: cannot copy into"), std::string::npos) << blocked.ToString();
 }
 
 TEST(TrainQamr, AdapterTrainedOnTheFakeQuantizedBaseMatchesTheQuantizedRuntime) {
