@@ -133,7 +133,9 @@ int32_t Sampler::Sample(std::span<float> logits, std::span<const int32_t> histor
   } else {
     float max_logit = -std::numeric_limits<float>::infinity();
     for (size_t i = 0; i < keep; ++i) max_logit = std::max(max_logit, logits[ids[i]]);
-    for (size_t i = 0; i < keep; ++i) sum += weights_[ids[i]] = std::exp(logits[ids[i]] - max_logit);
+    for (size_t i = 0; i < keep; ++i) {
+      sum += weights_[ids[i]] = std::exp(logits[ids[i]] - max_logit);
+    }
   }
   auto prob = [&](int32_t t) { return static_cast<double>(weights_[t]) / sum; };
   LazySortedOrder order(logits, ids, keep);

@@ -1,5 +1,5 @@
-// RmsNorm, SiluMul, the softmax pieces and AttendOneQuery: the Highway kernels against their
-// scalar references on every compiled target.
+// RmsNorm, SiluMul, the softmax pieces and AttendOneQuery: the Highway kernels
+// against their scalar references on every compiled target.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,8 +10,8 @@
 
 #include "ops/activation.h"
 #include "ops/attention.h"
-#include "ops/softmax.h"
 #include "ops/norm.h"
+#include "ops/softmax.h"
 #include "tensor/dtype.h"
 #include "simd_test_util.h"
 
