@@ -267,6 +267,15 @@ int RunCli(int argc, char** argv) {
   grpo_cmd->add_option("--preamble", grpo.preamble_template, "preamble stating the budget ({budget} = B)")->capture_default_str();
   grpo_cmd->add_option("--window", grpo.barrier.window, "barrier window m: full reward up to (1-m)B")->capture_default_str();
   grpo_cmd->add_option("--floor", grpo.barrier.floor, "barrier floor p: reward factor from (1+m)B on")->capture_default_str();
+  grpo_cmd
+      ->add_option_function<std::string>(
+          "--scale-rewards",
+          [&grpo](const std::string& v) { grpo.reward_scaling = v == "none" ? RewardScaling::kNone : RewardScaling::kGroup; },
+          "advantages: group = (r - mean)/std within each group (GRPO); none = r - mean (Dr. GRPO: "
+          "small reward differences, e.g. length alone among right answers, make small updates)")
+      ->check(CLI::IsMember({"group", "none"}))
+      ->type_name("group|none")
+      ->default_str("group");
   grpo_cmd->add_option("--seed", grpo.seed, "seed for problem order, buckets and sampling")->capture_default_str();
   grpo_cmd->add_option("--threads", grpo.threads,
                        "cores for the updates (default: all), split as for sft");

@@ -152,7 +152,7 @@ Result<GrpoStepLog> GrpoTrainer::Step() {
       r.generated.push_back(std::move(out.tokens));
     }
     log.reward += std::accumulate(rewards.begin(), rewards.end(), 0.0);
-    r.advantages = GroupAdvantages(rewards);
+    r.advantages = GroupAdvantages(rewards, 1e-4, o_.reward_scaling);
     if (!r.advantages.empty()) kept.push_back(std::move(r));
   }
   // Step totals over every rank.
@@ -188,12 +188,17 @@ Status GrpoTrainer::RefreshRuntimeAdapter() {
   return Status::Ok();
 }
 
+namespace {
+const char* ScalingName(RewardScaling s) { return s == RewardScaling::kGroup ? "group" : "none"; }
+}  // namespace
+
 Status GrpoTrainer::Save(const std::string& dir) {
   std::ostringstream rng;
   rng << rng_;
   const nlohmann::json state = {{"step", step_},   {"next", next_},         {"order", order_},
                                 {"rng", rng.str()}, {"seed", o_.seed},      {"group", o_.group},
-                                {"prompts_per_step", o_.prompts_per_step}, {"data", o_.data_path}};
+                                {"prompts_per_step", o_.prompts_per_step}, {"data", o_.data_path},
+                                {"scale_rewards", ScalingName(o_.reward_scaling)}};
   return CatchTorch("grpo checkpoint", [&] {
     return SaveCheckpoint(dir, lora_.Parameters(), *optimizer_, state,
                           [&](const std::string& tmp) { return lora_.Save(tmp + "/adapter"); });
@@ -207,8 +212,11 @@ Status GrpoTrainer::Resume(const std::string& dir) {
     ER_ASSIGN_OR_RETURN(state, LoadCheckpoint(dir, lora_.Parameters(), *optimizer_));
     return Status::Ok();
   }));
+  // Checkpoints from before --scale-rewards existed scaled by the group's std.
+  if (!state.contains("scale_rewards")) state["scale_rewards"] = "group";
   const std::pair<const char*, nlohmann::json> settings[] = {
-      {"seed", o_.seed}, {"group", o_.group}, {"prompts_per_step", o_.prompts_per_step}};
+      {"seed", o_.seed}, {"group", o_.group}, {"prompts_per_step", o_.prompts_per_step},
+      {"scale_rewards", ScalingName(o_.reward_scaling)}};
   for (const auto& [key, now] : settings) {
     if (state.value(key, nlohmann::json()) != now) {
       return InvalidArgument(dir + "/state.json: '" + key + "' is " + state.value(key, nlohmann::json()).dump() +

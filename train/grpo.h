@@ -58,6 +58,7 @@ struct GrpoOptions {
   std::vector<int64_t> buckets = {1000, 3000, 4000, 6000};
   std::string preamble_template = "<think>\nThinking budget: {budget} tokens.\n";
   BarrierConfig barrier;
+  RewardScaling reward_scaling = RewardScaling::kGroup;
   uint64_t seed = 0;
   bool bf16 = false;            // matrix products of the update in bf16 (f32 master weights)
   int threads = 0;              // training cores (ConfigureCpuThreads; 0: all)

@@ -17,7 +17,7 @@ double BudgetReward(bool correct, int64_t length, int64_t budget, const BarrierC
   return correct ? SoftBarrier(length, budget, c) : 0.0;
 }
 
-std::vector<double> GroupAdvantages(const std::vector<double>& rewards, double eps) {
+std::vector<double> GroupAdvantages(const std::vector<double>& rewards, double eps, RewardScaling scaling) {
   if (rewards.empty()) return {};
   const double n = static_cast<double>(rewards.size());
   double mean = 0;
@@ -28,7 +28,8 @@ std::vector<double> GroupAdvantages(const std::vector<double>& rewards, double e
   const double sd = std::sqrt(var / n);
   if (sd < 1e-12) return {};
   std::vector<double> a;
-  for (double r : rewards) a.push_back((r - mean) / (sd + eps));
+  const double scale = scaling == RewardScaling::kGroup ? sd + eps : 1.0;
+  for (double r : rewards) a.push_back((r - mean) / scale);
   return a;
 }
 

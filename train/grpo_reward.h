@@ -22,8 +22,18 @@ struct BarrierConfig {
 double SoftBarrier(int64_t length, int64_t budget, const BarrierConfig& config);
 double BudgetReward(bool correct, int64_t length, int64_t budget, const BarrierConfig& config);
 
-// (r − mean) / (std + eps) over one group (population std). Empty when every
-// reward is equal: such a group carries no signal and is dropped.
-std::vector<double> GroupAdvantages(const std::vector<double>& rewards, double eps = 1e-4);
+// How a group's rewards become advantages (TRL's `scale_rewards`):
+//   kGroup: (r − mean) / (std + eps), population std — every group's
+//           advantages have unit size, so a group whose rollouts are all right
+//           and differ only by a little length gets as strong a push as one
+//           that splits right from wrong;
+//   kNone:  r − mean (Dr. GRPO) — advantages keep the rewards' scale, so small
+//           reward differences make small updates.
+enum class RewardScaling { kGroup, kNone };
+
+// Advantages for one group. Empty when every reward is equal: such a group
+// carries no signal and is dropped.
+std::vector<double> GroupAdvantages(const std::vector<double>& rewards, double eps = 1e-4,
+                                    RewardScaling scaling = RewardScaling::kGroup);
 
 }  // namespace edgereason::train

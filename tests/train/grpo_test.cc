@@ -49,6 +49,20 @@ TEST(TrainGrpo, GroupAdvantagesAndZeroVarianceGroups) {
   EXPECT_TRUE(GroupAdvantages({0, 0}).empty());
 }
 
+TEST(TrainGrpo, UnscaledAdvantagesKeepTheRewardsScale) {
+  // Dr. GRPO: r − mean. Lengths alone (all right, rewards 1 and 0.9) give
+  // ±0.05, where the std scaling makes them ±1.
+  const std::vector<double> a = GroupAdvantages({1, 0.9, 1, 0.9}, 1e-4, RewardScaling::kNone);
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_NEAR(a[0], 0.05, 1e-12);
+  EXPECT_NEAR(a[1], -0.05, 1e-12);
+  EXPECT_NEAR(GroupAdvantages({1, 0.9, 1, 0.9}, 0.0)[0], 1.0, 1e-12);
+  const std::vector<double> b = GroupAdvantages({0.5, 0, 0, 0}, 1e-4, RewardScaling::kNone);
+  EXPECT_NEAR(b[0], 0.375, 1e-12);
+  EXPECT_NEAR(b[3], -0.125, 1e-12);
+  EXPECT_TRUE(GroupAdvantages({0.3, 0.3, 0.3}, 1e-4, RewardScaling::kNone).empty());
+}
+
 struct Tiny {
   std::string dir, model, data;
 };
@@ -222,6 +236,12 @@ TEST(TrainGrpo, StoppedAndResumedEqualsUninterrupted) {
   part.steps = 5;
   const Status bad = RunGrpo(part);
   EXPECT_NE(bad.message().find("'group' is 4 but this run has 2"), std::string::npos) << bad.ToString();
+  part.group = 4;
+  part.reward_scaling = RewardScaling::kNone;
+  const Status scaled = RunGrpo(part);
+  EXPECT_NE(scaled.message().find("'scale_rewards' is \"group\" but this run has \"none\""), std::string::npos)
+      << scaled.ToString();
+  part.reward_scaling = RewardScaling::kGroup;
 
   // A state.json with a mistyped field is an error naming it, not a crash.
   auto state = nlohmann::json::parse(*ReadFile(part.checkpoint_dir + "/state.json"));
