@@ -6,8 +6,9 @@
 // pass it replaced, measured in the same run for the ratio).
 //
 // Logits: normal(0, 1.5) with five tokens at 12..8, a peaked head as an LLM's
-// next-token logits have; "flat" drops the head (the slow case for sampling:
-// the draw reaches deep into the sorted candidates).
+// next-token logits have; "flat" drops the head (the draw then lands deep
+// among the candidates: slow for a sorted walk, what the unfiltered draw's
+// weight bins are for).
 //
 //   build/sampler_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>

@@ -1,6 +1,7 @@
 #include "sampling/sampler.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -91,6 +92,57 @@ class LazySortedOrder {
   size_t sorted_ = 0;
 };
 
+// The candidate at which the weights [vocab], summed in the full sort's
+// order (highest logit first, the lower id first among equals), first exceed
+// u times their sum (u uniform in [0, 1)); `ids` lists the candidates (empty:
+// every token). The sum is taken here in f64: the vector kernel's blocked
+// f32 sum is ~1e-7 off, enough to move the draw across a boundary between two
+// tokens of ~1e-5 probability once in a hundred draws at Qwen's vocabulary.
+// Walking the sorted order itself reaches deep into the candidates when the
+// logits are flat (~6.6 ms at 151,936). Instead the candidates are binned by
+// their weight's float bits (exponent and top four mantissa bits: 16 bins an
+// octave, an order the logits' order never contradicts, since exp is
+// monotone), the bins' masses summed in one pass, and only the bin where r
+// falls is sorted and walked.
+int32_t DrawInSortedOrder(std::span<const float> logits, std::span<const float> weights,
+                          std::span<const int32_t> ids, double u) {
+  constexpr int kShift = 19;                     // float bits kept: sign, exponent, 4 mantissa
+  constexpr size_t kBins = (0x3F800000u >> kShift) + 1;  // weights lie in [0, 1]
+  auto bin = [&](int32_t t) {  // a NaN weight (all logits -inf) lands in the top bin, not past it
+    return std::min<size_t>(std::bit_cast<uint32_t>(weights[t]) >> kShift, kBins - 1);
+  };
+  const size_t n = ids.empty() ? weights.size() : ids.size();
+  auto id = [&](size_t i) { return ids.empty() ? static_cast<int32_t>(i) : ids[i]; };
+
+  std::vector<double> mass(kBins, 0.0);  // [kBins] summed weight of each bin
+  for (size_t i = 0; i < n; ++i) mass[bin(id(i))] += weights[id(i)];
+  const double r = u * std::accumulate(mass.begin(), mass.end(), 0.0);
+  // The bin where the cumulative mass passes r, from the heaviest weights down;
+  // if rounding leaves r at or past the total, the lowest bin, as the sorted
+  // walk would end on its last candidate.
+  double before = 0.0;
+  size_t target = 0;
+  for (size_t b = kBins; b-- > 0;) {
+    if (r < before + mass[b]) {
+      target = b;
+      break;
+    }
+    before += mass[b];
+  }
+  std::vector<int32_t> members;
+  for (size_t i = 0; i < n; ++i) {
+    if (bin(id(i)) == target) members.push_back(id(i));
+  }
+  std::sort(members.begin(), members.end(), [&](int32_t a, int32_t b) {
+    return logits[a] != logits[b] ? logits[a] > logits[b] : a < b;
+  });
+  for (int32_t t : members) {
+    before += weights[t];
+    if (r < before) return t;
+  }
+  return members.empty() ? id(n - 1) : members.back();
+}
+
 }  // namespace
 
 int32_t ArgMax(std::span<const float> values) {
@@ -110,6 +162,15 @@ int32_t Sampler::Sample(std::span<float> logits, std::span<const int32_t> histor
 
   const size_t vocab = logits.size();
   for (float& l : logits) l /= params_.temperature;
+  weights_.resize(vocab);  // [vocab] exp(l_t - max), filled for the kept t
+
+  if (params_.top_k <= 0 && params_.top_p >= 1.0f && params_.min_p <= 0.0f) {
+    // No filter (reasoning streams at T = 0.7): one vector pass for the
+    // weights, the draw by bins; no candidate list, no normalisation.
+    const float max_logit = MaxValue(logits.data(), static_cast<int64_t>(vocab));
+    ExpShiftedSum(logits.data(), static_cast<int64_t>(vocab), max_logit, weights_.data());
+    return DrawInSortedOrder(logits, weights_, {}, std::uniform_real_distribution<double>(0.0, 1.0)(rng_));
+  }
 
   // Candidates, highest logit first; the filters only ever cut the tail.
   std::vector<int32_t> ids(vocab);
@@ -123,11 +184,10 @@ int32_t Sampler::Sample(std::span<float> logits, std::span<const int32_t> histor
   }
 
   // Probabilities of the kept candidates: p(t) = exp(l_t - max) / sum.
-  weights_.resize(vocab);  // [vocab] exp(l_t - max), filled for the kept t
   double sum = 0.0;
   if (keep == vocab) {
-    // No filter yet (reasoning streams at T = 0.7): one vector pass over the
-    // whole vocabulary, whose ids are still 0..vocab-1.
+    // Top-k cut nothing: one vector pass over the whole vocabulary, whose
+    // ids are still 0..vocab-1.
     const float max_logit = MaxValue(logits.data(), static_cast<int64_t>(vocab));
     sum = ExpShiftedSum(logits.data(), static_cast<int64_t>(vocab), max_logit, weights_.data());
   } else {

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numeric>
 #include <random>
 #include <vector>
+
+#include "ops/softmax.h"
 
 namespace edgereason {
 namespace {
@@ -91,7 +93,12 @@ TEST(SamplerTest, SameSeedSameTokensDifferentSeedDifferentTokens) {
 // Sampler sorts lazily; its draws must be these, seed for seed.
 class FullSortSampler {
  public:
-  explicit FullSortSampler(const SamplingParams& p) : p_(p), rng_(p.seed) {}
+  // `f32_weights`: exp(l - max) from the runtime's f32 vector kernel, as the
+  // sampler computes them, instead of f64 (for unfiltered draws over a large
+  // vocabulary, where f32 rounding of ~1e-7 of the mass moves a boundary
+  // between two tokens of ~1e-5 once in about a hundred draws).
+  explicit FullSortSampler(const SamplingParams& p, bool f32_weights = false)
+      : p_(p), f32_weights_(f32_weights), rng_(p.seed) {}
   int32_t Sample(std::vector<float> logits) {
     for (float& l : logits) l /= p_.temperature;
     std::vector<int32_t> order(logits.size());
@@ -108,7 +115,14 @@ class FullSortSampler {
     });
     std::vector<double> probs(keep);
     double sum = 0;
-    for (size_t i = 0; i < keep; ++i) sum += probs[i] = std::exp(double(logits[order[i]]) - logits[order[0]]);
+    std::vector<float> weights(logits.size());
+    if (f32_weights_) {
+      const float max = MaxValue(logits.data(), static_cast<int64_t>(logits.size()));
+      ExpShiftedSum(logits.data(), static_cast<int64_t>(logits.size()), max, weights.data());
+    }
+    for (size_t i = 0; i < keep; ++i) {
+      sum += probs[i] = f32_weights_ ? weights[order[i]] : std::exp(double(logits[order[i]]) - logits[order[0]]);
+    }
     for (double& q : probs) q /= sum;
     if (p_.top_p < 1.0f) {
       double mass = 0;
@@ -132,6 +146,7 @@ class FullSortSampler {
 
  private:
   SamplingParams p_;
+  bool f32_weights_;
   std::mt19937_64 rng_;
 };
 
@@ -158,6 +173,34 @@ TEST(SamplerTest, DrawsEqualAFullSortOfTheCandidates) {
         differ += lazy.Sample(l, {}) != full.Sample(logits);
       }
       EXPECT_EQ(differ, 0) << "spread " << spread << " seed " << p.seed;
+    }
+  }
+}
+
+TEST(SamplerTest, UnfilteredDrawsEqualAFullSortAtQwensVocabulary) {
+  // The unfiltered draw bins the candidates by weight instead of sorting
+  // them: at 151,936 logits, flat and peaked, with many ties (1/64 steps),
+  // -inf entries (weight 0) and all-equal logits (one bin), it still draws
+  // the full sort's tokens from the same f32 weights.
+  std::mt19937 gen(9);
+  std::normal_distribution<float> normal(0.0f, 1.5f);
+  std::vector<float> flat(151936), peaked(151936), equal(151936, 0.25f);
+  for (size_t i = 0; i < flat.size(); ++i) {
+    flat[i] = i % 5 == 0 ? -INFINITY : std::round(normal(gen) * 64) / 64;
+    peaked[i] = flat[i];
+  }
+  for (int k = 0; k < 5; ++k) peaked[1000 * k + 7] = 12.0f - static_cast<float>(k);
+  for (const auto* logits : {&flat, &peaked, &equal}) {
+    for (const float t : {0.7f, 1.3f}) {
+      const SamplingParams p{.greedy = false, .temperature = t, .seed = 17};
+      Sampler binned(p);
+      FullSortSampler full(p, /*f32_weights=*/true);
+      int differ = 0;
+      for (int draw = 0; draw < 60; ++draw) {
+        std::vector<float> l = *logits;
+        differ += binned.Sample(l, {}) != full.Sample(*logits);
+      }
+      EXPECT_EQ(differ, 0) << "T " << t;
     }
   }
 }
