@@ -1,6 +1,7 @@
 // Choosing one token from Qwen2's 151,936 logits, per stream and token: the
 // sampler at T = 0.7 with no filter (what reasoning streams use), with
-// top-k 20 and top-p 0.8 (Qwen2.5's generation_config), greedy, and the raw
+// top-k 20 and top-p 0.8 (Qwen2.5's generation_config), top-p 0.95 alone,
+// greedy, and the raw
 // log-probability a confidence-reading verifier needs (TokenLogProb, whose
 // normaliser is the Highway LogSumExp; LogSumExpReference is the f64 scalar
 // pass it replaced, measured in the same run for the ratio).
@@ -50,6 +51,13 @@ void BM_SampleT07Flat(benchmark::State& s) { Sample(s, {.greedy = false, .temper
 void BM_SampleTopK20TopP08(benchmark::State& s) {
   Sample(s, {.greedy = false, .temperature = 0.7f, .top_k = 20, .top_p = 0.8f, .seed = 1}, true);
 }
+// Top-p alone, as reasoning models are often run (T 0.6, top-p 0.95).
+void BM_SampleTopP095(benchmark::State& s) {
+  Sample(s, {.greedy = false, .temperature = 0.6f, .top_p = 0.95f, .seed = 1}, true);
+}
+void BM_SampleTopP095Flat(benchmark::State& s) {
+  Sample(s, {.greedy = false, .temperature = 0.6f, .top_p = 0.95f, .seed = 1}, false);
+}
 void BM_SampleGreedy(benchmark::State& s) { Sample(s, {.greedy = true}, true); }
 
 void BM_TokenLogProb(benchmark::State& state) {
@@ -65,6 +73,8 @@ void BM_LogSumExpReference(benchmark::State& state) {
 BENCHMARK(BM_SampleT07)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SampleT07Flat)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SampleTopK20TopP08)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SampleTopP095)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SampleTopP095Flat)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SampleGreedy)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TokenLogProb)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LogSumExpReference)->Unit(benchmark::kMicrosecond);

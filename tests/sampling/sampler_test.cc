@@ -90,7 +90,8 @@ TEST(SamplerTest, SameSeedSameTokensDifferentSeedDifferentTokens) {
 }
 
 // The straightforward sampler: sort every candidate, then filter and draw.
-// Sampler sorts lazily; its draws must be these, seed for seed.
+// Sampler never sorts them all (sampling/sorted_weights.h); its draws must be
+// these, seed for seed.
 class FullSortSampler {
  public:
   // `f32_weights`: exp(l - max) from the runtime's f32 vector kernel, as the
@@ -165,23 +166,35 @@ TEST(SamplerTest, DrawsEqualAFullSortOfTheCandidates) {
           SamplingParams{.greedy = false, .temperature = 1.3f, .min_p = 0.05f, .seed = 4},
           SamplingParams{.greedy = false, .temperature = 0.8f, .top_k = 300, .top_p = 0.95f,
                          .min_p = 0.01f, .seed = 5}}) {
-      Sampler lazy(p);
+      Sampler binned(p);
       FullSortSampler full(p);
       int differ = 0;
       for (int draw = 0; draw < 300; ++draw) {
         std::vector<float> l = logits;
-        differ += lazy.Sample(l, {}) != full.Sample(logits);
+        differ += binned.Sample(l, {}) != full.Sample(logits);
       }
       EXPECT_EQ(differ, 0) << "spread " << spread << " seed " << p.seed;
     }
   }
 }
 
-TEST(SamplerTest, UnfilteredDrawsEqualAFullSortAtQwensVocabulary) {
-  // The unfiltered draw bins the candidates by weight instead of sorting
-  // them: at 151,936 logits, flat and peaked, with many ties (1/64 steps),
-  // -inf entries (weight 0) and all-equal logits (one bin), it still draws
-  // the full sort's tokens from the same f32 weights.
+int DrawsDifferingFromAFullSort(const SamplingParams& p, const std::vector<float>& logits, int draws) {
+  Sampler binned(p);
+  FullSortSampler full(p, /*f32_weights=*/true);
+  int differ = 0;
+  for (int draw = 0; draw < draws; ++draw) {
+    std::vector<float> l = logits;
+    differ += binned.Sample(l, {}) != full.Sample(logits);
+  }
+  return differ;
+}
+
+TEST(SamplerTest, DrawsEqualAFullSortAtQwensVocabulary) {
+  // The candidates are binned by weight instead of sorted: at 151,936
+  // logits, flat and peaked, with many ties (1/64 steps), -inf entries
+  // (weight 0) and all-equal logits (one bin), the draws are still the full
+  // sort's tokens from the same f32 weights; and with top-p and min-p on
+  // flat logits, where the kept prefix ends deep among the candidates.
   std::mt19937 gen(9);
   std::normal_distribution<float> normal(0.0f, 1.5f);
   std::vector<float> flat(151936), peaked(151936), equal(151936, 0.25f);
@@ -192,17 +205,14 @@ TEST(SamplerTest, UnfilteredDrawsEqualAFullSortAtQwensVocabulary) {
   for (int k = 0; k < 5; ++k) peaked[1000 * k + 7] = 12.0f - static_cast<float>(k);
   for (const auto* logits : {&flat, &peaked, &equal}) {
     for (const float t : {0.7f, 1.3f}) {
-      const SamplingParams p{.greedy = false, .temperature = t, .seed = 17};
-      Sampler binned(p);
-      FullSortSampler full(p, /*f32_weights=*/true);
-      int differ = 0;
-      for (int draw = 0; draw < 60; ++draw) {
-        std::vector<float> l = *logits;
-        differ += binned.Sample(l, {}) != full.Sample(*logits);
-      }
-      EXPECT_EQ(differ, 0) << "T " << t;
+      EXPECT_EQ(DrawsDifferingFromAFullSort({.greedy = false, .temperature = t, .seed = 17}, *logits, 60), 0)
+          << "T " << t;
     }
   }
+  EXPECT_EQ(DrawsDifferingFromAFullSort({.greedy = false, .temperature = 0.6f, .top_p = 0.95f, .seed = 18}, flat, 40), 0);
+  EXPECT_EQ(DrawsDifferingFromAFullSort({.greedy = false, .temperature = 1.3f, .min_p = 0.01f, .seed = 19}, flat, 40), 0);
+  EXPECT_EQ(DrawsDifferingFromAFullSort({.greedy = false, .temperature = 0.8f, .top_k = 3000, .top_p = 0.9f,
+                                         .min_p = 0.05f, .seed = 20}, flat, 40), 0);
 }
 
 TEST(SamplerTest, TokenLogProbIsLogSoftmax) {
