@@ -74,6 +74,10 @@ Result<std::vector<int32_t>> KvCache::Fork(int32_t seq, int count) {
   return children;
 }
 
+void KvCache::RaiseCapacity(int64_t max_tokens) {
+  max_blocks_ = std::max(max_blocks_, (max_tokens + block_size_ - 1) / block_size_);
+}
+
 Result<int32_t> KvCache::AllocateBlock() {
   int32_t block;
   if (!free_blocks_.empty()) {

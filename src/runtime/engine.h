@@ -60,6 +60,9 @@ class Engine {
   int64_t context_size() const { return context_size_; }
   const EngineCounters& counters() const { return counters_; }
   const KvCache& kv_cache() const { return kv_; }
+  // Raises the KV cache's capacity to `positions` if it is below (never
+  // lowers it): for callers that know their streams' worst case.
+  void RaiseKvCapacity(int64_t positions) { kv_.RaiseCapacity(positions); }
 
   // Makes an adapter available to sequences; returns its id. The adapter must
   // fit this engine's model.
