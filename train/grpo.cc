@@ -87,10 +87,7 @@ Result<std::unique_ptr<GrpoTrainer>> GrpoTrainer::Create(const GrpoOptions& o) {
   EngineOptions eo;
   eo.threads = std::max(1, o.runtime_threads);
   ER_ASSIGN_OR_RETURN(t->engine_, Engine::Create(t->runtime_model_, eo));
-  // One prompt (up to the context) and its G rollouts live at once, each
-  // with a block of copy-on-write and one partly filled.
-  t->engine_->RaiseKvCapacity(t->engine_->context_size() +
-                              o.group * (o.max_new_tokens + 2 * t->engine_->kv_cache().block_size()));
+  t->engine_->FitKvCapacity(o.group, o.max_new_tokens);  // one prompt and its G rollouts
   ER_ASSIGN_OR_RETURN(t->adapter_id_, t->engine_->AddAdapter(t->runtime_adapter_));
   const Tokenizer& tok = *t->codec_.tokenizer;
   t->stop_tokens_ = t->runtime_model_->generation_config().eos_token_ids;

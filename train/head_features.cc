@@ -97,11 +97,8 @@ Result<VerifierSamples> VerifierFeatures(const std::vector<ProblemRow>& rows,
   }
   ER_ASSIGN_OR_RETURN(std::vector<int32_t> preamble, tok.Encode(RenderPreamble(s.budget), true));
   ER_ASSIGN_OR_RETURN(std::vector<int32_t> verification, tok.Encode(s.verification_prompt, true));
-  // One prompt (up to the context) and its rollouts with their verification
-  // prompts live at once, each with a block of copy-on-write and one partly filled.
-  rt.engine->RaiseKvCapacity(rt.engine->context_size() +
-                             s.samples * (s.max_new_tokens + static_cast<int64_t>(verification.size()) +
-                                          2 * rt.engine->kv_cache().block_size()));
+  // One prompt and its rollouts, each with its verification prompt.
+  rt.engine->FitKvCapacity(s.samples, s.max_new_tokens + static_cast<int64_t>(verification.size()));
 
   VerifierSamples out;
   const int64_t hidden = rt.model->config().hidden_size;

@@ -51,10 +51,9 @@ class KvCache {
 
   const KvCacheShape& shape() const { return shape_; }
   int64_t block_size() const { return block_size_; }
-  // The most positions the cache may hold (over all sequences), and a way to
-  // raise it: blocks are allocated as they are used, so the capacity is a
-  // bound on memory, not memory.
-  int64_t capacity() const { return max_blocks_ * block_size_; }
+  // Raises the most positions the cache may hold (over all sequences) to
+  // `max_tokens`, never lowers it: blocks are allocated as they are used, so
+  // the capacity is a bound on memory, not memory.
   void RaiseCapacity(int64_t max_tokens);
 
   // Returns the id of a new, empty sequence.

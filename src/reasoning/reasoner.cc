@@ -72,25 +72,6 @@ Status ValidateReasonerConfig(const ReasonerConfig& c) {
   return Status::Ok();
 }
 
-namespace {
-
-// Positions one question can hold in the KV cache at once: the prompt (up to
-// the whole context) and the preamble, then per stream its thinking, the
-// forced answer text, the answer and the verification prompt, plus two blocks
-// (the copy-on-write of the shared last block, and a partly filled one).
-// Text lengths in bytes bound their tokens (byte-level BPE: a token per byte
-// at most). The chat route needs the prompt and its reply.
-int64_t KvPositionsFor(const ReasonerConfig& c, int64_t context, int64_t block) {
-  auto bytes = [](const std::string& s) { return static_cast<int64_t>(s.size()); };
-  const int64_t per_stream = c.budget.cap + c.budget.answer_tokens + bytes(c.budget.forced_text) +
-                             bytes(c.verification_prompt) + 2 * block;
-  const int64_t reason = context + bytes(c.budget.preamble_template) + 32 + c.streams * per_stream;
-  const int64_t chat = context + c.chat_max_tokens + block;
-  return std::max(reason, chat);
-}
-
-}  // namespace
-
 Reasoner::Reasoner(ReasonerParts parts, ReasonerConfig config, std::unique_ptr<Engine> engine,
                    int16_t adapter_id)
     : parts_(std::move(parts)), config_(std::move(config)), engine_(std::move(engine)),
@@ -114,17 +95,13 @@ Result<std::unique_ptr<Reasoner>> Reasoner::Create(ReasonerParts parts, Reasoner
                            std::to_string(hidden));
   }
   ER_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Engine::Create(parts.model, parts.engine));
-  // The default capacity (4 contexts) is too small for many long streams; a
-  // capacity the caller chose is kept as the bound it asked for.
-  if (parts.engine.kv_capacity == 0) {
-    engine->RaiseKvCapacity(KvPositionsFor(config, engine->context_size(), engine->kv_cache().block_size()));
-  }
   int16_t adapter_id = -1;
   if (parts.adapter) {
     ER_ASSIGN_OR_RETURN(adapter_id, engine->AddAdapter(parts.adapter));
   }
   std::unique_ptr<Reasoner> r(new Reasoner(std::move(parts), std::move(config), std::move(engine),
                                            adapter_id));
+  r->FitKvCapacity(r->config_);
   const Tokenizer& tok = *r->parts_.tokenizer;
   if (!tok.config().chat_template.empty()) {
     ER_ASSIGN_OR_RETURN(ChatTemplate t, ChatTemplate::Parse(tok.config().chat_template,
@@ -147,11 +124,24 @@ Status Reasoner::SetConfig(ReasonerConfig config) {
   if (config.mode == ReasoningMode::kAuto && !parts_.switcher) {
     return InvalidArgument("reasoning mode auto needs a switcher head (or use on/off)");
   }
-  if (parts_.engine.kv_capacity == 0) {
-    engine_->RaiseKvCapacity(KvPositionsFor(config, engine_->context_size(), engine_->kv_cache().block_size()));
-  }
+  FitKvCapacity(config);
   config_ = std::move(config);
   return Status::Ok();
+}
+
+// The default capacity (4 contexts) is too small for many long streams; a
+// capacity the caller chose is kept as the bound it asked for. Text lengths in
+// bytes bound their tokens (byte-level BPE: a token per byte at most).
+void Reasoner::FitKvCapacity(const ReasonerConfig& c) {
+  if (parts_.engine.kv_capacity != 0) return;
+  auto bytes = [](const std::string& s) { return static_cast<int64_t>(s.size()); };
+  // Reasoning: the preamble after the prompt, then per stream its thinking,
+  // the forced answer text, the answer and the verification prompt.
+  engine_->FitKvCapacity(c.streams,
+                         c.budget.cap + c.budget.answer_tokens + bytes(c.budget.forced_text) +
+                             bytes(c.verification_prompt),
+                         bytes(c.budget.preamble_template) + 32);
+  engine_->FitKvCapacity(1, c.chat_max_tokens);  // chat: the prompt and its reply
 }
 
 double Reasoner::threshold() const {

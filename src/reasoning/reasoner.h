@@ -153,6 +153,8 @@ class Reasoner {
   Reasoner(ReasonerParts parts, ReasonerConfig config, std::unique_ptr<Engine> engine,
            int16_t adapter_id);
   StreamOutcome Describe(const StreamResult& stream, bool thinking, AnswerClasses& classes) const;
+  // Raises the engine's KV capacity to what `config`'s streams can hold.
+  void FitKvCapacity(const ReasonerConfig& config);
 
   ReasonerParts parts_;
   ReasonerConfig config_;

@@ -60,9 +60,14 @@ class Engine {
   int64_t context_size() const { return context_size_; }
   const EngineCounters& counters() const { return counters_; }
   const KvCache& kv_cache() const { return kv_; }
-  // Raises the KV cache's capacity to `positions` if it is below (never
-  // lowers it): for callers that know their streams' worst case.
-  void RaiseKvCapacity(int64_t positions) { kv_.RaiseCapacity(positions); }
+  // Raises the KV cache's capacity (never lowers it) to what `streams`
+  // sequences forked from one prompt can hold at once: the prompt up to the
+  // whole context plus `shared` positions after it, then per stream
+  // `per_stream` positions and two blocks (the copy-on-write of the shared
+  // last block, and its own partly filled one).
+  void FitKvCapacity(int64_t streams, int64_t per_stream, int64_t shared = 0) {
+    kv_.RaiseCapacity(context_size_ + shared + streams * (per_stream + 2 * kv_.block_size()));
+  }
 
   // Makes an adapter available to sequences; returns its id. The adapter must
   // fit this engine's model.

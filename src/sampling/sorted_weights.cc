@@ -74,6 +74,8 @@ const std::vector<int32_t>& SortedWeights::Members(size_t bin) {
   }
   std::vector<int32_t> members;
   members.reserve(count_[bin]);
+  // Two loops rather than Id(i): the branch per candidate cost 30-60 us on
+  // flat logits at 151,936 (sampler_bench, EPYC).
   if (ids_.empty()) {
     for (size_t t = 0; t < size_; ++t) {
       if (BinOf(weights_[t]) == bin) members.push_back(static_cast<int32_t>(t));
