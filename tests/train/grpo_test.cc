@@ -319,6 +319,20 @@ TEST(TrainGrpo, CommandLineNprocStartsThatManyRanks) {
   }
 }
 
+// `--scale-rewards` on the command line: `none` trains, an unknown value is
+// a one-line error naming the option and the choices.
+TEST(TrainGrpo, CommandLineScaleRewards) {
+  const Tiny tiny = MakeTiny();
+  const std::string base = std::string(EDGEREASON_TRAIN_PATH) + " grpo --model " + tiny.model + " --data " +
+                           tiny.data + " --out " + tiny.dir + "/scaled --rank 4 --group 4 --prompts-per-step 2"
+                           " --max-new-tokens 6 --buckets 4,8 --steps 1 --threads 1 --no-progress --json";
+  const test::CommandResult ok = test::RunCommand(base + " --scale-rewards none");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  const test::CommandResult bad = test::RunCommand(base + " --scale-rewards std", /*merge_stderr=*/true);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("--scale-rewards: std not in {group,none}"), std::string::npos) << bad.output;
+}
+
 TEST(TrainGrpo, BadOptionsAreClearErrors) {
   const Tiny tiny = MakeTiny();
   GrpoOptions o = SmallRun(tiny);
