@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <unordered_set>
@@ -83,6 +84,8 @@ double WorldGenerator::UniformReal() { return static_cast<double>(NextU64() >> 1
 // How redundant one trace is, in 0.2..1, skewed towards verbose (mean 0.73)
 // as distilled traces are, with terse traces still drawn now and then.
 double WorldGenerator::Verbosity() { return 0.2 + 0.8 * std::sqrt(UniformReal()); }
+
+bool WorldGenerator::Redundant(double p) { return UniformReal() < std::min(1.0, redundancy_ * p); }
 
 WorldProblem WorldGenerator::Next(int difficulty, WorldSplit split, int chat_task) {
   for (;;) {
@@ -233,7 +236,7 @@ WorldProblem WorldGenerator::Arithmetic(int operations) {
   // this trace's verbosity, so that traces of one problem vary in length and
   // a length reward has something to choose from.
   const double v = Verbosity();
-  auto maybe = [&](double p) { return UniformReal() < p; };
+  auto maybe = [&](double p) { return Redundant(p); };
   std::vector<std::string> lines = {"Problem: " + text};
   if (maybe(v)) lines.push_back("Let me restate it: I need the value of " + text + ".");
   if (maybe(0.6 * v)) {
@@ -274,7 +277,7 @@ WorldProblem WorldGenerator::Chat(int task) {
   if (task < 0) task = Uniform(0, static_cast<int>(kChatTasks.size()) - 1);
   p.task = kChatTasks[task];
   const double v = Verbosity();
-  auto maybe = [&](double prob) { return UniformReal() < prob; };
+  auto maybe = [&](double prob) { return Redundant(prob); };
   std::vector<std::string> lines;
   switch (task) {
     case 0: {
@@ -402,11 +405,14 @@ Status WriteWorld(const WorldOptions& o, int64_t* rows) {
   for (int d : o.difficulties) {
     if (d < 0 || d > 6) return InvalidArgument("world: difficulty " + std::to_string(d) + " is not in 0..6");
   }
+  if (!(o.redundancy >= 0.0 && o.redundancy <= 100.0)) {
+    return InvalidArgument(fmt::format("world: --redundancy must be in 0..100, not {}", o.redundancy));
+  }
   if ((o.format == "traces" || o.format == "text") && o.buckets.empty()) {
     return InvalidArgument("world: --buckets is empty");
   }
   const WorldSplit split = o.split == "test" ? WorldSplit::kTest : WorldSplit::kTrain;
-  WorldGenerator g(o.seed, o.column_work);
+  WorldGenerator g(o.seed, o.column_work, o.redundancy);
 
   // Rows of all difficulties, interleaved in a seeded shuffle.
   std::vector<int> plan;

@@ -199,6 +199,56 @@ TEST(TrainWorld, TracesVaryInLengthForBudgetForcingToRemove) {
   EXPECT_LT(2 * shortest, longest);
 }
 
+TEST(TrainWorld, RedundancyScalesOnlyTheRemovableLines) {
+  // At 0 no trace has a redundant line, at 100 every arithmetic step is
+  // verified, and at 2 the traces are longer while Python still confirms
+  // every step, restated expression and answer in them.
+  const std::string dir = test::MakeTempDir("world");
+  WorldOptions o;
+  o.seed = 23;
+  o.count = 60;
+  o.split = "train";
+  o.format = "traces";
+  o.column_work = true;
+  auto mean_length = [](const std::vector<nlohmann::json>& rows) {
+    double total = 0;
+    for (const auto& row : rows) total += static_cast<double>(row["response"].get<std::string>().size());
+    return total / static_cast<double>(rows.size());
+  };
+  const double plain_length = mean_length(Rows(Write(dir, "r1.jsonl", o)));
+  o.redundancy = 0;
+  for (const auto& row : Rows(Write(dir, "r0.jsonl", o))) {
+    const std::string response = row["response"].get<std::string>();
+    for (const char* redundant : {"Let me", "Wait,", "So the expression is now", "I will do", "Everything checks",
+                                  "The days in order", ", correct."}) {
+      EXPECT_EQ(response.find(redundant), std::string::npos) << redundant << " in " << response;
+    }
+  }
+  o.redundancy = 100;
+  for (const auto& row : Rows(Write(dir, "r100.jsonl", o))) {
+    const std::string response = row["response"].get<std::string>();
+    if (response.find("Problem: ") == std::string::npos) continue;  // a chat task
+    const std::regex step(R"(\nStep \d+: )"), verify("\nLet me verify: "), check("\nLet me double-check");
+    const auto count = [&](const std::regex& r) {
+      return std::distance(std::sregex_iterator(response.begin(), response.end(), r), std::sregex_iterator());
+    };
+    EXPECT_EQ(count(step), count(verify)) << response;
+    EXPECT_EQ(count(check), 1) << response;
+  }
+  o.redundancy = 2;
+  o.split = "test";
+  o.format = "problems";
+  const std::string problems = Write(dir, "problems.jsonl", o);
+  o.format = "traces";
+  o.split = "train";
+  const std::string traces = Write(dir, "r2.jsonl", o);
+  EXPECT_GT(mean_length(Rows(traces)), 1.2 * plain_length);
+  o.format = "direct";
+  const auto r = RunReference(problems, traces, Write(dir, "direct.jsonl", o));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "ok " + std::to_string(3 * 7 * 60) + "\n");
+}
+
 TEST(TrainWorld, BadOptionsAreClearErrors) {
   const std::string dir = test::MakeTempDir("world");
   WorldOptions o;
@@ -214,6 +264,9 @@ TEST(TrainWorld, BadOptionsAreClearErrors) {
   o.weights.clear();
   o.difficulties = {7};
   EXPECT_NE(WriteWorld(o).message().find("difficulty 7 is not in 0..6"), std::string::npos);
+  o.difficulties = {1};
+  o.redundancy = -1;
+  EXPECT_NE(WriteWorld(o).message().find("--redundancy must be in 0..100, not -1"), std::string::npos);
   auto r = test::RunCommand(std::string(EDGEREASON_TRAIN_PATH) + " world --out " + dir +
                                 "/y.jsonl --format nope 2>&1");
   EXPECT_NE(r.exit_code, 0);
