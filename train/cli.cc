@@ -157,8 +157,8 @@ int RunCli(int argc, char** argv) {
   world_cmd->add_flag("--column-work", world.column_work,
                       "traces/text: work each step with a multi-digit operand column by column before its result");
   world_cmd->add_option("--redundancy", world.redundancy,
-                        "traces/text: scale on the probability of each redundant line (restate, verify, recompute, "
-                        "double-check), capped at 1")
+                        "traces/text: how often each redundant line (restate, verify, recompute, rewrite, double-check) "
+                        "appears, 0..4; above 1 lines repeat, reworded")
       ->capture_default_str();
   world_cmd->add_option("--out", world.out, "output JSONL file")->required();
 

@@ -85,7 +85,16 @@ double WorldGenerator::UniformReal() { return static_cast<double>(NextU64() >> 1
 // as distilled traces are, with terse traces still drawn now and then.
 double WorldGenerator::Verbosity() { return 0.2 + 0.8 * std::sqrt(UniformReal()); }
 
-bool WorldGenerator::Redundant(double p) { return UniformReal() < std::min(1.0, redundancy_ * p); }
+// ceil(redundancy) chances, each taken with probability p * redundancy /
+// ceil(redundancy): the expected count is redundancy * p and never saturates,
+// so a trace's verbosity still sets its length (at redundancy 1 this is one
+// draw against p, the traces the demo bundle was trained on).
+int WorldGenerator::RedundantCount(double p) {
+  const int chances = static_cast<int>(std::ceil(redundancy_));
+  int count = 0;
+  for (int i = 0; i < chances; ++i) count += UniformReal() < p * redundancy_ / chances;
+  return count;
+}
 
 WorldProblem WorldGenerator::Next(int difficulty, WorldSplit split, int chat_task) {
   for (;;) {
@@ -236,10 +245,15 @@ WorldProblem WorldGenerator::Arithmetic(int operations) {
   // this trace's verbosity, so that traces of one problem vary in length and
   // a length reward has something to choose from.
   const double v = Verbosity();
-  auto maybe = [&](double p) { return Redundant(p); };
+  auto times = [&](double p) { return RedundantCount(p); };
+  // `count` copies of a redundant line: the first as `first`, repeats as `again`.
+  auto repeat = [&](std::vector<std::string>& to, int count, const std::string& first, const std::string& again) {
+    for (int i = 0; i < count; ++i) to.push_back(i == 0 ? first : again);
+  };
   std::vector<std::string> lines = {"Problem: " + text};
-  if (maybe(v)) lines.push_back("Let me restate it: I need the value of " + text + ".");
-  if (maybe(0.6 * v)) {
+  repeat(lines, times(v), "Let me restate it: I need the value of " + text + ".",
+         "In other words, I need the value of " + text + ".");
+  if (times(0.6 * v) > 0) {
     lines.push_back("I will do one operation at a time: parentheses first, then " +
                     std::string(kTimes) + ", then + and - from left to right.");
   }
@@ -252,19 +266,21 @@ WorldProblem WorldGenerator::Arithmetic(int operations) {
     steps.push_back(StepText(work, i));
     const std::string worked = column_work_ ? WorkedStepText(work, i) : steps.back();
     lines.push_back("Step " + std::to_string(s + 1) + ": " + worked + ".");
-    if (maybe(v)) lines.push_back("Let me verify: " + InverseCheck(work, i) + ". Correct.");
-    if (maybe(0.6 * v)) lines.push_back("Wait, let me recompute that. " + worked + ". Yes.");
+    const std::string check = InverseCheck(work, i);
+    repeat(lines, times(v), "Let me verify: " + check + ". Correct.", "Let me verify once more: " + check + ". Correct.");
+    repeat(lines, times(0.6 * v), "Wait, let me recompute that. " + worked + ". Yes.",
+           "Once more to be sure: " + worked + ". Yes.");
     work[i].op = 0;
     if (s + 1 < order.size()) {
       const std::string now = Render(work, 0);
       lines.push_back("Now: " + now);
-      if (maybe(0.5 * v)) lines.push_back("So the expression is now " + now + ".");
+      repeat(lines, times(0.5 * v), "So the expression is now " + now + ".", "Let me write it again: " + now + ".");
     }
   }
-  if (maybe(v)) {
-    lines.push_back("Let me double-check every step.");
+  for (int check = 0, checks = times(v); check < checks; ++check) {
+    lines.push_back(check == 0 ? "Let me double-check every step." : "Let me check the steps once more.");
     for (const std::string& s : steps) lines.push_back(s + ", correct.");
-    if (maybe(0.5)) lines.push_back("Everything checks out.");
+    if (UniformReal() < 0.5) lines.push_back("Everything checks out.");
   }
   lines.push_back("So the answer is " + p.answer + ".");
   for (size_t i = 0; i < lines.size(); ++i) p.trace += (i ? "\n" : "") + lines[i];
@@ -277,7 +293,7 @@ WorldProblem WorldGenerator::Chat(int task) {
   if (task < 0) task = Uniform(0, static_cast<int>(kChatTasks.size()) - 1);
   p.task = kChatTasks[task];
   const double v = Verbosity();
-  auto maybe = [&](double prob) { return Redundant(prob); };
+  auto maybe = [&](double prob) { return RedundantCount(prob) > 0; };
   std::vector<std::string> lines;
   switch (task) {
     case 0: {
@@ -405,8 +421,8 @@ Status WriteWorld(const WorldOptions& o, int64_t* rows) {
   for (int d : o.difficulties) {
     if (d < 0 || d > 6) return InvalidArgument("world: difficulty " + std::to_string(d) + " is not in 0..6");
   }
-  if (!(o.redundancy >= 0.0 && o.redundancy <= 100.0)) {
-    return InvalidArgument(fmt::format("world: --redundancy must be in 0..100, not {}", o.redundancy));
+  if (!(o.redundancy >= 0.0 && o.redundancy <= 4.0)) {
+    return InvalidArgument(fmt::format("world: --redundancy must be in 0..4, not {}", o.redundancy));
   }
   if ((o.format == "traces" || o.format == "text") && o.buckets.empty()) {
     return InvalidArgument("world: --buckets is empty");

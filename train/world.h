@@ -48,10 +48,11 @@ class WorldGenerator {
   // `column_work`: steps with a multi-digit operand are worked column by
   // column before their result ("Step 1: 17 + 25: 7 + 5 = 12, 1 + 1 + 2 = 4,
   // 17 + 25 = 42."), and so are their recomputations.
-  // `redundancy` scales the probability of every redundant line of a trace
-  // (restatements, verifications, recomputations, the final double-check;
-  // each capped at 1): 1 gives traces about 2x longer than their essential
-  // lines, 2 about 2.5x (docs/training.md).
+  // `redundancy` scales how often each redundant line of a trace appears
+  // (restatements, verifications, recomputations, rewritten expressions, the
+  // final double-check), repeats reworded ("Let me verify once more: ..."):
+  // at 1 column-worked traces are about 1.9x longer than their essential
+  // lines, at 2 about 2.9x (docs/training.md).
   explicit WorldGenerator(uint64_t seed, bool column_work = false, double redundancy = 1.0)
       : state_(seed ^ 0x9e3779b97f4a7c15ULL), column_work_(column_work), redundancy_(redundancy) {}
 
@@ -70,8 +71,8 @@ class WorldGenerator {
   WorldProblem Chat(int task);
   WorldProblem Arithmetic(int operations);
   uint64_t NextU64();
-  // Draws whether one redundant line appears: probability min(1, redundancy * p).
-  bool Redundant(double p);
+  // How many copies of a redundant line with base probability `p` to write.
+  int RedundantCount(double p);
 
   uint64_t state_;
   bool column_work_;
@@ -93,7 +94,7 @@ struct WorldOptions {
   std::string out;
   bool unique = true;                         // no problem twice in one file (when the space allows)
   bool column_work = false;                   // traces/text: work multi-digit steps by columns
-  double redundancy = 1.0;                    // traces/text: scale on each redundant line's probability
+  double redundancy = 1.0;                    // traces/text: expected copies of each redundant line, 0..4
 };
 
 // Writes the JSONL file (atomically). Fills `rows` with the number written.

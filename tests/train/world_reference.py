@@ -137,13 +137,15 @@ def check_trace(prompt, response, where):
         for l in lines:  # a recomputation repeats the step before it, working and all
             if l.startswith("Step "):
                 last_step = l.split(": ", 1)[1]
-            if l.startswith("Wait, let me recompute that. ") and (
-                    last_step is None or l != f"Wait, let me recompute that. {last_step[:-1]}. Yes."):
-                fail(f"{where}: {l!r} does not repeat the step before it ({last_step!r})")
+            for lead in ("Wait, let me recompute that. ", "Once more to be sure: "):
+                if l.startswith(lead) and (last_step is None or l != f"{lead}{last_step[:-1]}. Yes."):
+                    fail(f"{where}: {l!r} does not repeat the step before it ({last_step!r})")
         for l in lines:  # every restated expression has the problem's value
-            if l.startswith("Now: "):
-                if check_tree(parse(l[5:]), where) != int(answer):
-                    fail(f"{where}: {l!r} changed the value")
+            for lead in ("Now: ", "Let me write it again: ", "So the expression is now "):
+                if l.startswith(lead):
+                    rest = l[len(lead):].removesuffix(".") if lead != "Now: " else l[len(lead):]
+                    if check_tree(parse(rest), where) != int(answer):
+                        fail(f"{where}: {l!r} changed the value")
 
 
 def main():

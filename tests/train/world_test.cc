@@ -200,9 +200,9 @@ TEST(TrainWorld, TracesVaryInLengthForBudgetForcingToRemove) {
 }
 
 TEST(TrainWorld, RedundancyScalesOnlyTheRemovableLines) {
-  // At 0 no trace has a redundant line, at 100 every arithmetic step is
-  // verified, and at 2 the traces are longer while Python still confirms
-  // every step, restated expression and answer in them.
+  // At 0 no trace has a redundant line, at 3 a step is verified three times
+  // as often as at 1, and at 2 the traces are longer while Python still
+  // confirms every step, restated expression, recomputation and answer.
   const std::string dir = test::MakeTempDir("world");
   WorldOptions o;
   o.seed = 23;
@@ -224,17 +224,33 @@ TEST(TrainWorld, RedundancyScalesOnlyTheRemovableLines) {
       EXPECT_EQ(response.find(redundant), std::string::npos) << redundant << " in " << response;
     }
   }
-  o.redundancy = 100;
-  for (const auto& row : Rows(Write(dir, "r100.jsonl", o))) {
-    const std::string response = row["response"].get<std::string>();
-    if (response.find("Problem: ") == std::string::npos) continue;  // a chat task
-    const std::regex step(R"(\nStep \d+: )"), verify("\nLet me verify: "), check("\nLet me double-check");
-    const auto count = [&](const std::regex& r) {
-      return std::distance(std::sregex_iterator(response.begin(), response.end(), r), std::sregex_iterator());
-    };
-    EXPECT_EQ(count(step), count(verify)) << response;
-    EXPECT_EQ(count(check), 1) << response;
-  }
+  // Verifications per step: about the redundancy times their count at 1 (no
+  // cap to saturate), each repeat worded as one and right after the first.
+  auto verifications_per_step = [](const std::vector<nlohmann::json>& rows) {
+    const std::regex step(R"(\nStep \d+: )"), verify(R"(\nLet me verify( once more)?: )");
+    const std::regex stray(R"(\nStep \d+: [^\n]*\n(Wait[^\n]*\n)?Let me verify once more)");
+    double steps = 0, verifications = 0;
+    for (const auto& row : rows) {
+      const std::string response = row["response"].get<std::string>();
+      const auto count = [&](const std::regex& r) {
+        return std::distance(std::sregex_iterator(response.begin(), response.end(), r), std::sregex_iterator());
+      };
+      steps += static_cast<double>(count(step));
+      verifications += static_cast<double>(count(verify));
+      EXPECT_FALSE(std::regex_search(response, stray)) << response;
+    }
+    return verifications / steps;
+  };
+  o.count = 200;
+  o.difficulties = {4};
+  o.redundancy = 1;
+  const double at_one = verifications_per_step(Rows(Write(dir, "v1.jsonl", o)));
+  o.redundancy = 3;
+  const double at_three = verifications_per_step(Rows(Write(dir, "v3.jsonl", o)));
+  EXPECT_GT(at_one, 0.5);
+  EXPECT_NEAR(at_three / at_one, 3.0, 0.3);
+  o.count = 60;
+  o.difficulties = {0, 1, 2, 3, 4, 5, 6};
   o.redundancy = 2;
   o.split = "test";
   o.format = "problems";
@@ -266,7 +282,7 @@ TEST(TrainWorld, BadOptionsAreClearErrors) {
   EXPECT_NE(WriteWorld(o).message().find("difficulty 7 is not in 0..6"), std::string::npos);
   o.difficulties = {1};
   o.redundancy = -1;
-  EXPECT_NE(WriteWorld(o).message().find("--redundancy must be in 0..100, not -1"), std::string::npos);
+  EXPECT_NE(WriteWorld(o).message().find("--redundancy must be in 0..4, not -1"), std::string::npos);
   auto r = test::RunCommand(std::string(EDGEREASON_TRAIN_PATH) + " world --out " + dir +
                                 "/y.jsonl --format nope 2>&1");
   EXPECT_NE(r.exit_code, 0);
