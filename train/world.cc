@@ -245,15 +245,14 @@ WorldProblem WorldGenerator::Arithmetic(int operations) {
   // this trace's verbosity, so that traces of one problem vary in length and
   // a length reward has something to choose from.
   const double v = Verbosity();
-  auto times = [&](double p) { return RedundantCount(p); };
   // `count` copies of a redundant line: the first as `first`, repeats as `again`.
-  auto repeat = [&](std::vector<std::string>& to, int count, const std::string& first, const std::string& again) {
+  auto repeat = [](std::vector<std::string>& to, int count, const std::string& first, const std::string& again) {
     for (int i = 0; i < count; ++i) to.push_back(i == 0 ? first : again);
   };
   std::vector<std::string> lines = {"Problem: " + text};
-  repeat(lines, times(v), "Let me restate it: I need the value of " + text + ".",
+  repeat(lines, RedundantCount(v), "Let me restate it: I need the value of " + text + ".",
          "In other words, I need the value of " + text + ".");
-  if (times(0.6 * v) > 0) {
+  if (RedundantCount(0.6 * v) > 0) {
     lines.push_back("I will do one operation at a time: parentheses first, then " +
                     std::string(kTimes) + ", then + and - from left to right.");
   }
@@ -267,18 +266,18 @@ WorldProblem WorldGenerator::Arithmetic(int operations) {
     const std::string worked = column_work_ ? WorkedStepText(work, i) : steps.back();
     lines.push_back("Step " + std::to_string(s + 1) + ": " + worked + ".");
     const std::string check = InverseCheck(work, i);
-    repeat(lines, times(v), "Let me verify: " + check + ". Correct.", "Let me verify once more: " + check + ". Correct.");
-    repeat(lines, times(0.6 * v), "Wait, let me recompute that. " + worked + ". Yes.",
+    repeat(lines, RedundantCount(v), "Let me verify: " + check + ". Correct.", "Let me verify once more: " + check + ". Correct.");
+    repeat(lines, RedundantCount(0.6 * v), "Wait, let me recompute that. " + worked + ". Yes.",
            "Once more to be sure: " + worked + ". Yes.");
     work[i].op = 0;
     if (s + 1 < order.size()) {
       const std::string now = Render(work, 0);
       lines.push_back("Now: " + now);
-      repeat(lines, times(0.5 * v), "So the expression is now " + now + ".", "Let me write it again: " + now + ".");
+      repeat(lines, RedundantCount(0.5 * v), "So the expression is now " + now + ".", "Let me write it again: " + now + ".");
     }
   }
-  for (int check = 0, checks = times(v); check < checks; ++check) {
-    lines.push_back(check == 0 ? "Let me double-check every step." : "Let me check the steps once more.");
+  for (int review = 0, reviews = RedundantCount(v); review < reviews; ++review) {
+    lines.push_back(review == 0 ? "Let me double-check every step." : "Let me check the steps once more.");
     for (const std::string& s : steps) lines.push_back(s + ", correct.");
     if (UniformReal() < 0.5) lines.push_back("Everything checks out.");
   }

@@ -141,10 +141,11 @@ def check_trace(prompt, response, where):
                 if l.startswith(lead) and (last_step is None or l != f"{lead}{last_step[:-1]}. Yes."):
                     fail(f"{where}: {l!r} does not repeat the step before it ({last_step!r})")
         for l in lines:  # every restated expression has the problem's value
-            for lead in ("Now: ", "Let me write it again: ", "So the expression is now "):
+            for lead, end in (("Now: ", ""), ("Let me write it again: ", "."), ("So the expression is now ", ".")):
                 if l.startswith(lead):
-                    rest = l[len(lead):].removesuffix(".") if lead != "Now: " else l[len(lead):]
-                    if check_tree(parse(rest), where) != int(answer):
+                    if not l.endswith(end):
+                        fail(f"{where}: {l!r} does not end with {end!r}")
+                    if check_tree(parse(l[len(lead):len(l) - len(end)]), where) != int(answer):
                         fail(f"{where}: {l!r} changed the value")
 
 
