@@ -160,6 +160,9 @@ int RunCli(int argc, char** argv) {
                         "traces/text: how often each redundant line (restate, verify, recompute, rewrite, double-check) "
                         "appears, 0..4; above 1 lines repeat, reworded")
       ->capture_default_str();
+  world_cmd->add_flag("--redundancy-capped", world.redundancy_capped,
+                      "traces/text: write each redundant line at most once, with --redundancy scaling its "
+                      "probability (capped at 1) instead of repeating it");
   world_cmd->add_option("--out", world.out, "output JSONL file")->required();
 
   BpeOptions bpe;

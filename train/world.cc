@@ -88,8 +88,10 @@ double WorldGenerator::Verbosity() { return 0.2 + 0.8 * std::sqrt(UniformReal())
 // ceil(redundancy) chances, each taken with probability p * redundancy /
 // ceil(redundancy): the expected count is redundancy * p and never saturates,
 // so a trace's verbosity still sets its length (at redundancy 1 this is one
-// draw against p, the traces the demo bundle was trained on).
+// draw against p, the traces the demo bundle was trained on). Capped: one
+// draw against min(1, redundancy * p).
 int WorldGenerator::RedundantCount(double p) {
+  if (redundancy_capped_) return UniformReal() < std::min(1.0, redundancy_ * p) ? 1 : 0;
   const int chances = static_cast<int>(std::ceil(redundancy_));
   int count = 0;
   for (int i = 0; i < chances; ++i) count += UniformReal() < p * redundancy_ / chances;
@@ -279,7 +281,8 @@ WorldProblem WorldGenerator::Arithmetic(int operations) {
   for (int review = 0, reviews = RedundantCount(v); review < reviews; ++review) {
     lines.push_back(review == 0 ? "Let me double-check every step." : "Let me check the steps once more.");
     for (const std::string& s : steps) lines.push_back(s + ", correct.");
-    if (UniformReal() < 0.5) lines.push_back("Everything checks out.");
+    // Capped, this closing line scales like the other redundant lines.
+    if (redundancy_capped_ ? RedundantCount(0.5) > 0 : UniformReal() < 0.5) lines.push_back("Everything checks out.");
   }
   lines.push_back("So the answer is " + p.answer + ".");
   for (size_t i = 0; i < lines.size(); ++i) p.trace += (i ? "\n" : "") + lines[i];
@@ -427,7 +430,7 @@ Status WriteWorld(const WorldOptions& o, int64_t* rows) {
     return InvalidArgument("world: --buckets is empty");
   }
   const WorldSplit split = o.split == "test" ? WorldSplit::kTest : WorldSplit::kTrain;
-  WorldGenerator g(o.seed, o.column_work, o.redundancy);
+  WorldGenerator g(o.seed, o.column_work, o.redundancy, o.redundancy_capped);
 
   // Rows of all difficulties, interleaved in a seeded shuffle.
   std::vector<int> plan;

@@ -52,9 +52,16 @@ class WorldGenerator {
   // (restatements, verifications, recomputations, rewritten expressions, the
   // final double-check), repeats reworded ("Let me verify once more: ..."):
   // at 1 column-worked traces are about 1.9x longer than their essential
-  // lines, at 2 about 2.9x (docs/training.md).
-  explicit WorldGenerator(uint64_t seed, bool column_work = false, double redundancy = 1.0)
-      : state_(seed ^ 0x9e3779b97f4a7c15ULL), column_work_(column_work), redundancy_(redundancy) {}
+  // lines, at 2 about 2.9x (docs/training.md). `redundancy_capped` writes
+  // each redundant line at most once instead, with probability
+  // min(1, redundancy * p): more of the lines, no repeats, and traces of one
+  // problem that differ less in length (at 2, 86% of the lines are written).
+  explicit WorldGenerator(uint64_t seed, bool column_work = false, double redundancy = 1.0,
+                          bool redundancy_capped = false)
+      : state_(seed ^ 0x9e3779b97f4a7c15ULL),
+        column_work_(column_work),
+        redundancy_(redundancy),
+        redundancy_capped_(redundancy_capped) {}
 
   // One problem of `difficulty` (0..6) from `split`. For difficulty 0,
   // `chat_task` (0 copy, 1 reverse, 2 weekday, 3 echo) picks the task; -1
@@ -77,6 +84,7 @@ class WorldGenerator {
   uint64_t state_;
   bool column_work_;
   double redundancy_;
+  bool redundancy_capped_;
 };
 
 // Whether `problem` belongs to the test split (a hash of its text).
@@ -95,6 +103,7 @@ struct WorldOptions {
   bool unique = true;                         // no problem twice in one file (when the space allows)
   bool column_work = false;                   // traces/text: work multi-digit steps by columns
   double redundancy = 1.0;                    // traces/text: expected copies of each redundant line, 0..4
+  bool redundancy_capped = false;             // traces/text: at most one copy, probability min(1, redundancy * p)
 };
 
 // Writes the JSONL file (atomically). Fills `rows` with the number written.

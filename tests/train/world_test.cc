@@ -265,6 +265,42 @@ TEST(TrainWorld, RedundancyScalesOnlyTheRemovableLines) {
   EXPECT_EQ(r.output, "ok " + std::to_string(3 * 7 * 60) + "\n");
 }
 
+TEST(TrainWorld, CappedRedundancyWritesEachLineAtMostOnce) {
+  // Capped at 2, a step's verification is written with probability
+  // min(1, 2 * verbosity): never twice, never reworded, and more often than at
+  // 1 (verbosity 0.2 + 0.8 sqrt(u): E[v] = 0.73, E[min(1, 2v)] = 0.97).
+  const std::string dir = test::MakeTempDir("world");
+  WorldOptions o;
+  o.seed = 29;
+  o.count = 200;
+  o.difficulties = {4};
+  o.split = "train";
+  o.format = "traces";
+  o.column_work = true;
+  o.redundancy_capped = true;
+  auto verified_share = [](const std::vector<nlohmann::json>& rows) {
+    const std::regex step(R"(\nStep \d+: )"), verified(R"(\nStep \d+: [^\n]*\nLet me verify: )");
+    double steps = 0, checked = 0;
+    for (const auto& row : rows) {
+      const std::string response = row["response"].get<std::string>();
+      const auto count = [&](const std::regex& r) {
+        return std::distance(std::sregex_iterator(response.begin(), response.end(), r), std::sregex_iterator());
+      };
+      steps += static_cast<double>(count(step));
+      checked += static_cast<double>(count(verified));
+      for (const char* repeat : {"once more", "In other words", "Let me write it again"}) {
+        EXPECT_EQ(response.find(repeat), std::string::npos) << repeat << " in " << response;
+      }
+    }
+    return checked / steps;
+  };
+  const double at_one = verified_share(Rows(Write(dir, "c1.jsonl", o)));
+  o.redundancy = 2;
+  const double at_two = verified_share(Rows(Write(dir, "c2.jsonl", o)));
+  EXPECT_NEAR(at_one, 0.73, 0.05);
+  EXPECT_NEAR(at_two, 0.97, 0.02);
+}
+
 TEST(TrainWorld, BadOptionsAreClearErrors) {
   const std::string dir = test::MakeTempDir("world");
   WorldOptions o;
