@@ -12,19 +12,27 @@
 #   heads  -> switcher (chat vs reasoning) and verifier heads
 #   bundle -> bundle.json tying them together
 #
-# Usage: scripts/build_demo.sh [OUT] [--tiny] [--column-sft]
+# Usage: scripts/build_demo.sh [OUT] [--tiny] [--recipe plain|column|staged]
 #   OUT     bundle directory (default models/demo); intermediate files go to
 #           OUT/work (not part of the bundle). A stage whose output exists is
 #           skipped, and pretrain/sft resume from their checkpoints, so an
 #           interrupted rebuild continues where it stopped.
 #   --tiny  minutes-long scaled-down run that checks the mechanics (tests).
-#   --column-sft  SFT on the same traces with every multi-digit step worked
-#           column by column (`world --column-work`); tokenizer and base still
-#           read the plain ones. Not the committed bundle: on its base it
-#           lifts SFT k = 3..6 from 82.5/74/66/56.5 to 93/90/82.5/65% (seed-7
-#           test split), but its RL adapter needs a 512-token budget, voting
-#           gains less over its better single samples, and its longer traces
-#           make SFT ~8 minutes slower with bf16 (MODEL_CARD.md).
+#   --recipe  how the adapter is trained (tokenizer and base are the same):
+#     plain   SFT 1000 steps on the verbose traces, GRPO 160 steps with
+#             budgets 64..256 (the committed bundle).
+#     column  as plain, with every multi-digit step of the SFT traces worked
+#             column by column (`world --column-work`): SFT k = 3..6
+#             93/90/82.5/65% instead of 82.5/74/66/56.5 (seed-7 test split),
+#             but RL from it loses 13-15 points at k = 5-6 (MODEL_CARD.md).
+#     staged  column, then 250 SFT steps on column traces with every
+#             redundant line's probability doubled (`--redundancy 2
+#             --redundancy-capped`), then 300 on those traces stating budgets
+#             384/512/768 mixed with as many fully terse ones stating 64..256
+#             (`--redundancy 0`), so that the terse format GRPO converges to is
+#             one the adapter already writes well; GRPO 40 steps with budgets
+#             128..768 and 960 new tokens; bundle budget 512. ~40 min more
+#             SFT than column (f32 on 2 cores).
 # Full size: about an hour on 2 cores with native bf16 (AVX-512 BF16 or AMX;
 # timings per stage in OUT/work/build.json). Without it the trainer runs in
 # f32 (`--bf16` falls back; OpenBLAS then gets the cores, libtorch one
@@ -34,15 +42,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=models/demo
 tiny=0
-column_sft=0
-for arg in "$@"; do
-  case $arg in
-    --tiny) tiny=1 ;;
-    --column-sft) column_sft=1 ;;
+recipe=plain
+while (($#)); do
+  case $1 in
+    --tiny) tiny=1; shift ;;
+    --recipe) recipe=${2:-}; shift 2 || { echo "build_demo: --recipe needs a value" >&2; exit 2; } ;;
     -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
-    *) out=$arg ;;
+    -*) echo "build_demo: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) out=$1; shift ;;
   esac
 done
+case $recipe in
+  plain|column|staged) ;;
+  *) echo "build_demo: --recipe must be plain, column or staged, not '$recipe'" >&2; exit 2 ;;
+esac
 T=${EDGEREASON_TRAIN:-build/edgereason-train}
 [[ -x $T ]] || { echo "build_demo: $T not found; run scripts/build.sh release first" >&2; exit 1; }
 threads=${EDGEREASON_THREADS:-2}
@@ -54,17 +67,25 @@ if (( tiny )); then
   direct_count=150 trace_count=60 text_count=60 problem_count=20
   hidden=48 layers=2 heads=4 kv_heads=2 intermediate=96
   base_steps=40 base_batch=32 base2_steps=20 base3_steps=10 sft_steps=30 sft_batch=8 sft_rank=8
+  sft2_steps=6 sft3_steps=6
   grpo_steps=3 grpo_prompts=2 grpo_group=4 grpo_tokens=96
   verifier_samples=4 verifier_tokens=96
 else
   direct_count=30000 trace_count=12000 text_count=12000 problem_count=2000
   hidden=192 layers=4 heads=6 kv_heads=2 intermediate=576
   base_steps=3200 base_batch=128 base2_steps=1700 base3_steps=300 sft_steps=1000 sft_batch=32 sft_rank=32
+  sft2_steps=250 sft3_steps=300
   grpo_steps=160 grpo_prompts=8 grpo_group=8 grpo_tokens=512
   verifier_samples=8 verifier_tokens=512
 fi
 buckets=64,128,192,256
+grpo_buckets=$buckets bundle_buckets=$buckets budget=256
+if [[ $recipe == staged ]]; then
+  grpo_buckets=128,192,256,384,512,768 bundle_buckets=64,128,192,256,384,512,768 budget=512
+  (( tiny )) || { grpo_steps=40 grpo_tokens=960; }
+fi
 preamble=$'<think>\nThinking budget: {budget} tokens.\n'
+trace_weights=0.5,0.5,0.8,1,1.2,1.4,1.6
 
 stage_start=0
 declare -A seconds
@@ -75,16 +96,29 @@ begin world
 [[ -s $work/direct.jsonl ]] || $T world --seed 101 --split train --format direct --count "$direct_count" \
   --weights 5,3,1.5,0.5,0.5,0.5,0.5 --out "$work/direct.jsonl"
 [[ -s $work/traces.jsonl ]] || $T world --seed 102 --split train --format traces --count "$trace_count" \
-  --weights 0.5,0.5,0.8,1,1.2,1.4,1.6 --buckets "$buckets" --preamble "$preamble" --out "$work/traces.jsonl"
+  --weights $trace_weights --buckets "$buckets" --preamble "$preamble" --out "$work/traces.jsonl"
 sft_traces=$work/traces.jsonl
-if (( column_sft )); then
+# traces FILE SEED BUCKETS [world options]: SFT traces of the train split.
+traces() {
+  local file=$1 seed=$2 stated=$3
+  shift 3
+  [[ -s $file ]] || $T world --seed "$seed" --split train --format traces --count "$trace_count" \
+    --weights $trace_weights --buckets "$stated" --preamble "$preamble" --column-work "$@" --out "$file"
+}
+if [[ $recipe != plain ]]; then
   sft_traces=$work/worked.jsonl
-  [[ -s $sft_traces ]] || $T world --seed 102 --split train --format traces --count "$trace_count" \
-    --weights 0.5,0.5,0.8,1,1.2,1.4,1.6 --buckets "$buckets" --preamble "$preamble" --column-work \
-    --out "$sft_traces"
+  traces "$sft_traces" 102 "$buckets"
+fi
+if [[ $recipe == staged ]]; then
+  traces "$work/worked_verbose.jsonl" 102 "$buckets" --redundancy 2 --redundancy-capped
+  traces "$work/worked_verbose_long.jsonl" 102 384,512,768 --redundancy 2 --redundancy-capped
+  traces "$work/worked_terse.jsonl" 107 "$buckets" --redundancy 0
+  [[ -s $work/worked_mix.jsonl ]] ||
+    { cat "$work/worked_verbose_long.jsonl" "$work/worked_terse.jsonl" > "$work/worked_mix.jsonl.tmp" &&
+      mv "$work/worked_mix.jsonl.tmp" "$work/worked_mix.jsonl"; }
 fi
 [[ -s $work/text.jsonl ]] || $T world --seed 106 --split train --format text --count "$text_count" \
-  --weights 0.5,0.5,0.8,1,1.2,1.4,1.6 --buckets "$buckets" --preamble "$preamble" --out "$work/text.jsonl"
+  --weights $trace_weights --buckets "$buckets" --preamble "$preamble" --out "$work/text.jsonl"
 [[ -s $work/grpo.jsonl ]] || $T world --seed 103 --split train --count "$problem_count" \
   --weights 0.3,0.5,0.7,1,1,1,1 --out "$work/grpo.jsonl"
 [[ -s $work/heads.jsonl ]] || $T world --seed 104 --split train --count $((problem_count / 4)) --out "$work/heads.jsonl"
@@ -139,19 +173,40 @@ if [[ ! -s $out/base/config.json ]]; then
 fi
 end base3
 
+# The staged recipe's first SFT phase goes to OUT/work/sft1 and two more
+# phases continue the same adapter (--init-adapter) at lower LRs.
+sft1_out=$out/adapter_sft
+[[ $recipe == staged ]] && sft1_out=$work/sft1
+done_sft() { [[ -s $out/adapter_sft/adapter_config.json || -s $1/adapter_config.json ]]; }
 begin sft
-[[ -s $out/adapter_sft/adapter_config.json ]] ||
-  $T sft --model "$out/base" --data "$sft_traces" --out "$out/adapter_sft" \
+done_sft "$sft1_out" ||
+  $T sft --model "$out/base" --data "$sft_traces" --out "$sft1_out" \
     --rank $sft_rank --alpha $((sft_rank * 2)) --lr 2.5e-3 --warmup 50 --steps $sft_steps --batch $sft_batch \
     --micro-batch 4 --bf16 --threads "$threads" --seed 2 --checkpoint-dir "$work/sft.ckpt" --save-every 100 \
     --resume --log "$work/sft.log.jsonl" --json > "$work/sft.json"
 end sft
 
+begin sft2
+[[ $recipe != staged ]] || done_sft "$work/sft2" ||
+  $T sft --model "$out/base" --init-adapter "$sft1_out" --data "$work/worked_verbose.jsonl" --out "$work/sft2" \
+    --lr 1e-3 --warmup 20 --steps $sft2_steps --batch $sft_batch --micro-batch 4 --bf16 --threads "$threads" \
+    --seed 12 --checkpoint-dir "$work/sft2.ckpt" --save-every 50 --resume --log "$work/sft2.log.jsonl" \
+    --json > "$work/sft2.json"
+end sft2
+
+begin sft3
+[[ $recipe != staged ]] || done_sft "$out/adapter_sft" ||
+  $T sft --model "$out/base" --init-adapter "$work/sft2" --data "$work/worked_mix.jsonl" --out "$out/adapter_sft" \
+    --lr 5e-4 --warmup 10 --steps $sft3_steps --batch $sft_batch --micro-batch 4 --bf16 --threads "$threads" \
+    --seed 2 --checkpoint-dir "$work/sft3.ckpt" --save-every 50 --resume --log "$work/sft3.log.jsonl" \
+    --json > "$work/sft3.json"
+end sft3
+
 begin grpo
 [[ -s $out/adapter/adapter_config.json ]] ||
   $T grpo --model "$out/base" --adapter "$out/adapter_sft" --data "$work/grpo.jsonl" --out "$out/adapter" \
     --group $grpo_group --prompts-per-step $grpo_prompts --steps $grpo_steps --lr 2.5e-5 --temperature 0.6 \
-    --max-new-tokens $grpo_tokens --buckets ${buckets//,/ } --window 0.2 --floor 0 --beta 1e-3 \
+    --max-new-tokens $grpo_tokens --buckets ${grpo_buckets//,/ } --window 0.2 --floor 0 --beta 1e-3 \
     --epsilon 0.2 --preamble "$preamble" --bf16 --threads "$threads" --runtime-threads "$threads" --seed 3 \
     --checkpoint-dir "$work/grpo.ckpt" --save-every 10 --resume --log "$work/grpo.log.jsonl" --json > "$work/grpo.json"
 end grpo
@@ -187,9 +242,9 @@ cat > "$out/bundle.json" <<EOF
   },
   "defaults": {
     "reasoning": "auto",
-    "budget": 256,
+    "budget": $budget,
     "answer_tokens": 16,
-    "buckets": [64, 128, 192, 256],
+    "buckets": [${bundle_buckets//,/, }],
     "parallel": 8,
     "vote": "$([[ -n $verifier_line ]] && echo weighted || echo majority)",
     "early_stop": true,
@@ -203,7 +258,7 @@ EOF
 {
   echo "{"
   first=1
-  for s in world bpe base base2 base3 sft grpo switcher verifier; do
+  for s in world bpe base base2 base3 sft sft2 sft3 grpo switcher verifier; do
     (( first )) || echo ","
     first=0
     printf '  "%s_seconds": %s' "$s" "${seconds[$s]}"
