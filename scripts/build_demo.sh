@@ -7,7 +7,8 @@
 #             then on direct answers mixed with worked solutions as raw text
 #             (the language of reasoning; its chat turns still answer directly),
 #             then briefly on direct answers alone again
-#   sft    -> masked-LoRA reasoning adapter on the verbose traces
+#   sft    -> masked-LoRA reasoning adapter on the verbose traces (three
+#             phases in the default recipe, see --recipe)
 #   grpo   -> the same adapter after GRPO with the soft-barrier budget reward
 #   heads  -> switcher (chat vs reasoning) and verifier heads
 #   bundle -> bundle.json tying them together
@@ -20,29 +21,31 @@
 #   --tiny  minutes-long scaled-down run that checks the mechanics (tests).
 #   --recipe  how the adapter is trained (tokenizer and base are the same):
 #     plain   SFT 1000 steps on the verbose traces, GRPO 160 steps with
-#             budgets 64..256 (the committed bundle).
+#             budgets 64..256 (the bundle committed before 2026-11-23).
 #     column  as plain, with every multi-digit step of the SFT traces worked
 #             column by column (`world --column-work`): SFT k = 3..6
 #             93/90/82.5/65% instead of 82.5/74/66/56.5 (seed-7 test split),
 #             but RL from it loses 13-15 points at k = 5-6 (MODEL_CARD.md).
-#     staged  column, then 250 SFT steps on column traces with every
-#             redundant line's probability doubled (`--redundancy 2
+#     staged  (default; the committed bundle) column, then 250 SFT steps
+#             on column traces with every redundant line's probability doubled (`--redundancy 2
 #             --redundancy-capped`), then 300 on those traces stating budgets
 #             384/512/768 mixed with as many fully terse ones stating 64..256
 #             (`--redundancy 0`), so that the terse format GRPO converges to is
 #             one the adapter already writes well; GRPO 40 steps with budgets
-#             128..768 and 960 new tokens; bundle budget 512. ~40 min more
-#             SFT than column (f32 on 2 cores).
-# Full size: about an hour on 2 cores with native bf16 (AVX-512 BF16 or AMX;
-# timings per stage in OUT/work/build.json). Without it the trainer runs in
-# f32 (`--bf16` falls back; OpenBLAS then gets the cores, libtorch one
-# thread): ~3x slower on a 2-core AVX2 EPYC (about 2.5 h), and the weights
-# differ from the committed ones, which were trained in bf16.
+#             128..768 and 960 new tokens; bundle budget 512.
+# Full size: plain took 57.6 min on 2 cores with native bf16 (AVX-512 BF16 or
+# AMX; timings per stage in OUT/work/build.json); staged adds about 20 min
+# there (estimated, not measured). Without bf16 the trainer runs in f32
+# (`--bf16` falls back; OpenBLAS then gets the cores, libtorch one thread):
+# on a 2-core AVX2 EPYC the staged SFT phases took 108 + 26 + 30 min, GRPO 7,
+# the verifier 7.5 (the base's phases were not timed there in f32). The
+# committed adapters and verifier were trained in f32 on that EPYC, the base
+# and tokenizer in bf16 on an AVX-512 machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=models/demo
 tiny=0
-recipe=plain
+recipe=staged
 while (($#)); do
   case $1 in
     --tiny) tiny=1; shift ;;
