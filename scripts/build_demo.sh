@@ -189,20 +189,21 @@ done_sft "$sft1_out" ||
     --resume --log "$work/sft.log.jsonl" --json > "$work/sft.json"
 end sft
 
+# continue_sft STAGE INIT DATA OUT LR WARMUP SEED: a further SFT phase of the
+# staged recipe on the adapter INIT, logged as OUT/work/STAGE.*.
+continue_sft() {
+  local stage=$1 init=$2 data=$3 dest=$4 lr=$5 warmup=$6 seed=$7 steps_var=${1}_steps
+  [[ $recipe != staged ]] || done_sft "$dest" ||
+    $T sft --model "$out/base" --init-adapter "$init" --data "$data" --out "$dest" \
+      --lr "$lr" --warmup "$warmup" --steps "${!steps_var}" --batch $sft_batch --micro-batch 4 --bf16 \
+      --threads "$threads" --seed "$seed" --checkpoint-dir "$work/$stage.ckpt" --save-every 50 --resume \
+      --log "$work/$stage.log.jsonl" --json > "$work/$stage.json"
+}
 begin sft2
-[[ $recipe != staged ]] || done_sft "$work/sft2" ||
-  $T sft --model "$out/base" --init-adapter "$sft1_out" --data "$work/worked_verbose.jsonl" --out "$work/sft2" \
-    --lr 1e-3 --warmup 20 --steps $sft2_steps --batch $sft_batch --micro-batch 4 --bf16 --threads "$threads" \
-    --seed 12 --checkpoint-dir "$work/sft2.ckpt" --save-every 50 --resume --log "$work/sft2.log.jsonl" \
-    --json > "$work/sft2.json"
+continue_sft sft2 "$sft1_out" "$work/worked_verbose.jsonl" "$work/sft2" 1e-3 20 12
 end sft2
-
 begin sft3
-[[ $recipe != staged ]] || done_sft "$out/adapter_sft" ||
-  $T sft --model "$out/base" --init-adapter "$work/sft2" --data "$work/worked_mix.jsonl" --out "$out/adapter_sft" \
-    --lr 5e-4 --warmup 10 --steps $sft3_steps --batch $sft_batch --micro-batch 4 --bf16 --threads "$threads" \
-    --seed 2 --checkpoint-dir "$work/sft3.ckpt" --save-every 50 --resume --log "$work/sft3.log.jsonl" \
-    --json > "$work/sft3.json"
+continue_sft sft3 "$work/sft2" "$work/worked_mix.jsonl" "$out/adapter_sft" 5e-4 10 2
 end sft3
 
 begin grpo

@@ -26,10 +26,13 @@ TEST(DemoPipeline, TinyRebuildTrainsEveryStageAndTheBundleRuns) {
                         "switcher.json", "switcher.safetensors", "work/build.json"}) {
     EXPECT_TRUE(std::filesystem::exists(bundle + "/" + f)) << f;
   }
-  // Every stage left its figures; GRPO logged one line per step.
-  auto grpo_log = ReadFile(bundle + "/work/grpo.log.jsonl");
-  ASSERT_TRUE(grpo_log.ok());
-  EXPECT_EQ(std::count(grpo_log->begin(), grpo_log->end(), '\n'), 3);
+  // Every stage left its figures; the default (staged) recipe's two further
+  // SFT phases and GRPO logged one line per step.
+  for (const auto& [log, steps] : {std::pair{"sft2", 6}, {"sft3", 6}, {"grpo", 3}}) {
+    auto text = ReadFile(bundle + "/work/" + log + ".log.jsonl");
+    ASSERT_TRUE(text.ok()) << log;
+    EXPECT_EQ(std::count(text->begin(), text->end(), '\n'), steps) << log;
+  }
   auto timings = ReadFile(bundle + "/work/build.json");
   ASSERT_TRUE(timings.ok());
   EXPECT_TRUE(nlohmann::json::parse(*timings).contains("grpo_seconds"));

@@ -32,6 +32,10 @@ std::vector<nlohmann::json> Rows(const std::string& path) {
   return rows;
 }
 
+double CountMatches(const std::string& text, const std::regex& pattern) {
+  return static_cast<double>(std::distance(std::sregex_iterator(text.begin(), text.end(), pattern), std::sregex_iterator()));
+}
+
 // world_reference.py on three files: "ok N" with N rows, else the first fault.
 test::CommandResult RunReference(const std::string& problems, const std::string& traces, const std::string& direct) {
   return test::RunCommand("/usr/bin/python3 " + test::SourcePath("tests/train/world_reference.py") + " " + problems +
@@ -232,11 +236,8 @@ TEST(TrainWorld, RedundancyScalesOnlyTheRemovableLines) {
     double steps = 0, verifications = 0;
     for (const auto& row : rows) {
       const std::string response = row["response"].get<std::string>();
-      const auto count = [&](const std::regex& r) {
-        return std::distance(std::sregex_iterator(response.begin(), response.end(), r), std::sregex_iterator());
-      };
-      steps += static_cast<double>(count(step));
-      verifications += static_cast<double>(count(verify));
+      steps += CountMatches(response, step);
+      verifications += CountMatches(response, verify);
       EXPECT_FALSE(std::regex_search(response, stray)) << response;
     }
     return verifications / steps;
@@ -283,11 +284,8 @@ TEST(TrainWorld, CappedRedundancyWritesEachLineAtMostOnce) {
     double steps = 0, checked = 0;
     for (const auto& row : rows) {
       const std::string response = row["response"].get<std::string>();
-      const auto count = [&](const std::regex& r) {
-        return std::distance(std::sregex_iterator(response.begin(), response.end(), r), std::sregex_iterator());
-      };
-      steps += static_cast<double>(count(step));
-      checked += static_cast<double>(count(verified));
+      steps += CountMatches(response, step);
+      checked += CountMatches(response, verified);
       for (const char* repeat : {"once more", "In other words", "Let me write it again"}) {
         EXPECT_EQ(response.find(repeat), std::string::npos) << repeat << " in " << response;
       }
