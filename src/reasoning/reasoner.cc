@@ -19,11 +19,16 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
   return text;
 }
 
-// Decodes ids, skipping those the tokenizer does not know (embedding tables
-// are often padded beyond the tokenizer's vocabulary).
-std::string DecodeLossy(const Tokenizer& tokenizer, const std::vector<int32_t>& ids) {
+// Decodes a stream's tokens, skipping ids the tokenizer does not know
+// (embedding tables are often padded beyond the tokenizer's vocabulary) and
+// the stop token that ended it: like transformers' skip_special_tokens for the
+// end of a turn, so replies do not end in "<|im_end|>".
+std::string DecodeStream(const Tokenizer& tokenizer, const StreamResult& stream) {
   std::vector<int32_t> known;
-  for (int32_t id : ids) {
+  size_t end = stream.tokens.size();
+  if (stream.stop_reason == "stop_token" && end > 0) --end;
+  for (size_t i = 0; i < end; ++i) {
+    const int32_t id = stream.tokens[i];
     if (tokenizer.IdToToken(id).has_value()) known.push_back(id);
   }
   auto text = tokenizer.Decode(known);
@@ -211,7 +216,7 @@ StreamOutcome Reasoner::Describe(const StreamResult& stream, bool thinking,
                                  AnswerClasses& classes) const {
   StreamOutcome o;
   o.stream = stream;
-  o.text = DecodeLossy(*parts_.tokenizer, stream.tokens);
+  o.text = DecodeStream(*parts_.tokenizer, stream);
   if (thinking) {
     o.answer = ReasoningAnswer(o.text, config_.budget);
   } else if (auto a = ExtractAnswer(o.text)) {
@@ -320,7 +325,7 @@ Result<RouteOutcome> Reasoner::RunReason(const PromptState& prompt, const Reason
     if (r.stop_reason == "early_stop") {
       StreamOutcome o;
       o.stream = r;
-      o.text = DecodeLossy(*parts_.tokenizer, r.tokens);
+      o.text = DecodeStream(*parts_.tokenizer, r);
       route.streams.push_back(std::move(o));
       ++route.streams_stopped_early;
       route.tokens_saved_bound +=

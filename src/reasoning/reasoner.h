@@ -83,7 +83,7 @@ struct PromptState {
 
 struct StreamOutcome {
   StreamResult stream;
-  std::string text;       // the generation, decoded
+  std::string text;       // the generation, decoded, less the stop token that ended it
   std::string answer;     // extracted final answer ("" when none)
   int answer_class = -1;  // index into RouteOutcome::class_answers
 };

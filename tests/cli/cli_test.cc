@@ -122,6 +122,28 @@ TEST(CliTest, TinyModelChatsEndToEnd) {
   EXPECT_NE(r.output.find("prompt tokens"), std::string::npos);
 }
 
+TEST(CliTest, DemoBundleAnswersAndRepliesEndBeforeTheStopToken) {
+  // The built-in default (models/demo, the README's first command): a chat
+  // question goes to the base, an arithmetic one to the reasoning streams, and
+  // neither reply carries the "<|im_end|>" that ended it.
+  const std::string bundle = test::SourcePath("models/demo");
+  auto r = test::RunCommand(Cli("run --bundle " + bundle + " --threads 1 --json 'Copy this number: 52871'"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["route"], "chat");
+  EXPECT_EQ(j["answer"], "52871");
+  EXPECT_EQ(j["reply"], "\\boxed{52871}");
+
+  r = test::RunCommand(Cli("run --bundle " + bundle + " --threads 1 --json 'Compute (23 - 9) × 4.'"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["route"], "reason");
+  EXPECT_EQ(j["answer"], "56");
+  for (const auto& stream : j["streams"]) {
+    EXPECT_EQ(stream["reply"].get<std::string>().find("<|im_end|>"), std::string::npos) << stream;
+  }
+}
+
 TEST(CliTest, TokenizePrintsIdsAndReadsFilesByteForByte) {
   const std::string tok = test::SharedPath("data/qwen2.5-tokenizer");
   auto r = test::RunCommand(Cli("tokenize --model " + tok + " 'Hello world'"));
