@@ -37,10 +37,11 @@
 # AMX; timings per stage in OUT/work/build.json); staged took 93.1 min
 # end to end on a 2-core AVX-512 BF16 EPYC (SFT phases 30 + 11 + 8 min).
 # Without bf16 the trainer runs in f32 (`--bf16` falls back; OpenBLAS then
-# gets the cores, libtorch one thread): on a 2-core AVX2 EPYC the staged SFT phases took 108 + 26 + 30 min, GRPO 7,
-# the verifier 7.5 (the base's phases were not timed there in f32). The
-# committed adapters and verifier were trained in f32 on that EPYC, the base
-# and tokenizer in bf16 on an AVX-512 machine.
+# gets the cores, libtorch one thread): on a 2-core AVX2 EPYC the staged SFT
+# phases took 108 + 26 + 30 min, GRPO 7, the verifier 7.5 (the base's phases
+# were not timed there in f32). The committed adapters and verifier were
+# trained in f32 on that EPYC, the base and tokenizer in bf16 on an AVX-512
+# machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=models/demo
